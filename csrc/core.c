@@ -1,0 +1,29 @@
+/* core.c: `require('net.core')`, the C half of the module. Each file adds
+ * its part to the table; lua/net/ builds Node's API on top of it. */
+#include "net.h"
+
+#if defined(__GNUC__)
+#define NET_EXPORT __attribute__((visibility("default")))
+#else
+#define NET_EXPORT
+#endif
+
+NET_EXPORT int luaopen_net_core(lua_State *L);
+
+int luaopen_net_core(lua_State *L) {
+  luaL_checkversion(L);
+  lua_newtable(L);
+  net_open_loop(L);
+  net_open_errors(L);
+  net_open_classes(L);
+  net_open_stream(L);
+  net_open_tcp(L);
+  net_open_pipe(L);
+  net_open_server(L);
+  net_open_timer(L);
+  net_open_dns(L);
+  net_open_addresses(L);
+  lua_pushstring(L, uv_version_string());
+  lua_setfield(L, -2, "uvVersion");
+  return 1;
+}

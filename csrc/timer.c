@@ -1,0 +1,163 @@
+/* timer.c: one libuv timer per userdata, for net.timers and the specs.
+ * A started timer holds a reference to its userdata (so it fires even if
+ * the user dropped it); the memory is freed only when libuv has closed it. */
+#include <stdlib.h>
+
+#include "net.h"
+
+#define NET_TIMER_MT "net.Timer"
+
+typedef struct net_timer {
+  uv_timer_t t;
+  net_link link;
+  net_loop *nl;
+  int cb_ref;
+  int self_ref;
+  int closing;
+} net_timer;
+
+typedef struct {
+  net_timer *timer;
+} net_timer_ud;
+
+static void release_refs(net_timer *tm) {
+  if (tm->nl->L == NULL) return;
+  luaL_unref(tm->nl->L, LUA_REGISTRYINDEX, tm->self_ref);
+  luaL_unref(tm->nl->L, LUA_REGISTRYINDEX, tm->cb_ref);
+  tm->self_ref = tm->cb_ref = LUA_NOREF;
+}
+
+static void on_timer_closed(uv_handle_t *handle) {
+  net_timer *tm = (net_timer *)handle->data;
+  net_link_remove(tm->nl, &tm->link);
+  release_refs(tm);
+  free(tm);
+}
+
+static void timer_close(net_timer *tm) {
+  if (tm->closing) return;
+  tm->closing = 1;
+  uv_close((uv_handle_t *)&tm->t, on_timer_closed);
+}
+
+static void close_link(net_link *link) {
+  timer_close((net_timer *)((char *)link - offsetof(net_timer, link)));
+}
+
+static net_timer *check_timer(lua_State *L) {
+  net_timer_ud *ud = (net_timer_ud *)luaL_checkudata(L, 1, NET_TIMER_MT);
+  if (ud->timer == NULL || ud->timer->closing) luaL_error(L, "net: the timer is closed");
+  return ud->timer;
+}
+
+static void on_timer(uv_timer_t *t) {
+  net_timer *tm = (net_timer *)t->data;
+  net_loop *nl = tm->nl;
+  if (nl->L == NULL || tm->cb_ref == LUA_NOREF) return;
+  lua_rawgeti(nl->L, LUA_REGISTRYINDEX, tm->cb_ref);
+  if (uv_timer_get_repeat(t) == 0) {
+    /* a one-shot timer that fired no longer pins its userdata */
+    luaL_unref(nl->L, LUA_REGISTRYINDEX, tm->self_ref);
+    tm->self_ref = LUA_NOREF;
+  }
+  net_call(nl, 0);
+}
+
+/* core.newTimer() */
+static int l_new_timer(lua_State *L) {
+  net_loop *nl = net_loop_get(L);
+  net_timer_ud *ud = (net_timer_ud *)lua_newuserdatauv(L, sizeof(net_timer_ud), 0);
+  net_timer *tm = (net_timer *)calloc(1, sizeof(net_timer));
+  ud->timer = NULL;
+  luaL_setmetatable(L, NET_TIMER_MT);
+  if (tm == NULL) return luaL_error(L, "net: out of memory");
+  int rc = uv_timer_init(nl->loop, &tm->t);
+  if (rc != 0) {
+    free(tm);
+    return luaL_error(L, "net: timer: %s", uv_strerror(rc));
+  }
+  tm->t.data = tm;
+  tm->nl = nl;
+  tm->cb_ref = tm->self_ref = LUA_NOREF;
+  tm->link.close = close_link;
+  net_link_add(nl, &tm->link);
+  ud->timer = tm;
+  return 1;
+}
+
+/* timer:start(ms, repeat_ms, fn) */
+static int m_start(lua_State *L) {
+  net_timer *tm = check_timer(L);
+  lua_Integer ms = luaL_checkinteger(L, 2);
+  lua_Integer rep = luaL_checkinteger(L, 3);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
+  release_refs(tm);
+  lua_pushvalue(L, 4);
+  tm->cb_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushvalue(L, 1);
+  tm->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  int rc = uv_timer_start(&tm->t, on_timer, ms > 0 ? (uint64_t)ms : 0, rep > 0 ? (uint64_t)rep : 0);
+  return net_push_uv_result(L, rc);
+}
+
+static int m_stop(lua_State *L) {
+  net_timer *tm = check_timer(L);
+  int rc = uv_timer_stop(&tm->t);
+  luaL_unref(L, LUA_REGISTRYINDEX, tm->self_ref);
+  tm->self_ref = LUA_NOREF;
+  return net_push_uv_result(L, rc);
+}
+
+static int m_ref(lua_State *L) {
+  uv_ref((uv_handle_t *)&check_timer(L)->t);
+  return 0;
+}
+
+static int m_unref(lua_State *L) {
+  uv_unref((uv_handle_t *)&check_timer(L)->t);
+  return 0;
+}
+
+static int m_has_ref(lua_State *L) {
+  lua_pushboolean(L, uv_has_ref((uv_handle_t *)&check_timer(L)->t));
+  return 1;
+}
+
+static int m_is_active(lua_State *L) {
+  net_timer_ud *ud = (net_timer_ud *)luaL_checkudata(L, 1, NET_TIMER_MT);
+  lua_pushboolean(L, ud->timer != NULL && !ud->timer->closing &&
+                         uv_is_active((uv_handle_t *)&ud->timer->t));
+  return 1;
+}
+
+/* timer:close(): idempotent */
+static int m_close(lua_State *L) {
+  net_timer_ud *ud = (net_timer_ud *)luaL_checkudata(L, 1, NET_TIMER_MT);
+  if (ud->timer != NULL) {
+    timer_close(ud->timer);
+    ud->timer = NULL;
+  }
+  return 0;
+}
+
+static const luaL_Reg timer_methods[] = {
+    {"start", m_start},   {"stop", m_stop},         {"ref", m_ref},
+    {"unref", m_unref},   {"hasRef", m_has_ref},     {"isActive", m_is_active},
+    {"close", m_close},   {NULL, NULL},
+};
+
+static const luaL_Reg timer_funcs[] = {
+    {"newTimer", l_new_timer},
+    {NULL, NULL},
+};
+
+void net_open_timer(lua_State *L) {
+  luaL_newmetatable(L, NET_TIMER_MT);
+  lua_newtable(L);
+  net_setfuncs(L, timer_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, m_close);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  net_setfuncs(L, timer_funcs);
+}

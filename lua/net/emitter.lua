@@ -1,0 +1,287 @@
+-- EventEmitter with Node's whole surface. Works on plain tables and on the
+-- module's userdata objects alike: it only reads and writes `self._events`
+-- and `self._maxListeners`.
+--
+-- _events[name] is a function (one listener) or a list of them. Lists are
+-- never changed in place (copy on write), so emit walks a stable snapshot
+-- without copying: removing a listener during an emit does not affect it.
+local errors = require('net.errors')
+
+local EventEmitter = {}
+EventEmitter.__index = EventEmitter
+EventEmitter.__name = 'EventEmitter'
+EventEmitter.defaultMaxListeners = 10
+
+-- A `once` wrapper: callable, and remembers the listener it wraps.
+local Once = {}
+Once.__call = function(w, ...)
+  if not w.fired then
+    w.fired = true
+    w.target:removeListener(w.name, w)
+    return w.listener(...)
+  end
+end
+
+-- The key under which _events keeps event names in insertion order
+-- (eventNames() lists them as Node does); never a string, so never an event.
+local ORDER = setmetatable({}, { __name = 'event order' })
+
+local function is_single(h)
+  return type(h) == 'function' or getmetatable(h) == Once
+end
+
+local function unwrap(l)
+  if getmetatable(l) == Once then return l.listener end
+  return l
+end
+
+local function check_listener(fn)
+  if type(fn) ~= 'function' and getmetatable(fn) ~= Once then
+    errors.raise(errors.invalidArgType('listener', 'function', fn), 4)
+  end
+end
+
+local function events_of(self)
+  local ev = self._events
+  if ev == nil then
+    ev = { [ORDER] = {} }
+    self._events = ev
+  end
+  return ev
+end
+
+local function add(self, name, l, prepend)
+  local ev = events_of(self)
+  if ev.newListener ~= nil then
+    self:emit('newListener', name, unwrap(l))
+  end
+  local cur = ev[name]
+  if cur == nil then
+    ev[name] = l
+    local order = ev[ORDER]
+    order[#order + 1] = name
+  elseif is_single(cur) then
+    ev[name] = prepend and { l, cur } or { cur, l }
+  else
+    local n = #cur
+    local list = {}
+    if prepend then
+      list[1] = l
+      for i = 1, n do list[i + 1] = cur[i] end
+    else
+      for i = 1, n do list[i] = cur[i] end
+      list[n + 1] = l
+    end
+    ev[name] = list
+  end
+  return self
+end
+
+local function forget_name(ev, name)
+  local order = ev[ORDER]
+  for i = 1, #order do
+    if order[i] == name then
+      table.remove(order, i)
+      return
+    end
+  end
+end
+
+function EventEmitter:on(name, fn)
+  check_listener(fn)
+  return add(self, name, fn, false)
+end
+EventEmitter.addListener = EventEmitter.on
+
+function EventEmitter:prependListener(name, fn)
+  check_listener(fn)
+  return add(self, name, fn, true)
+end
+
+local function once_wrapper(self, name, fn)
+  return setmetatable({ target = self, name = name, listener = fn, fired = false }, Once)
+end
+
+function EventEmitter:once(name, fn)
+  check_listener(fn)
+  return add(self, name, once_wrapper(self, name, fn), false)
+end
+
+function EventEmitter:prependOnceListener(name, fn)
+  check_listener(fn)
+  return add(self, name, once_wrapper(self, name, fn), true)
+end
+
+function EventEmitter:removeListener(name, fn)
+  check_listener(fn)
+  local ev = self._events
+  local cur = ev and ev[name]
+  if cur == nil then return self end
+  local removed
+  if is_single(cur) then
+    if cur == fn or unwrap(cur) == fn then
+      removed = cur
+      ev[name] = nil
+      forget_name(ev, name)
+    end
+  else
+    -- Node removes the most recently added match
+    for i = #cur, 1, -1 do
+      local l = cur[i]
+      if l == fn or unwrap(l) == fn then
+        removed = l
+        local list = {}
+        for j = 1, #cur do
+          if j ~= i then list[#list + 1] = cur[j] end
+        end
+        ev[name] = #list == 1 and list[1] or list
+        break
+      end
+    end
+  end
+  if removed ~= nil and ev.removeListener ~= nil then
+    self:emit('removeListener', name, unwrap(removed))
+  end
+  return self
+end
+EventEmitter.off = EventEmitter.removeListener
+
+function EventEmitter:removeAllListeners(name)
+  local ev = self._events
+  if ev == nil then return self end
+  if ev.removeListener == nil then
+    if name == nil then
+      self._events = nil
+    elseif ev[name] ~= nil then
+      ev[name] = nil
+      forget_name(ev, name)
+    end
+    return self
+  end
+  -- with 'removeListener' listeners, each removal is announced, last first
+  local names
+  if name == nil then
+    names = {}
+    for _, n in ipairs(ev[ORDER]) do
+      if n ~= 'removeListener' then names[#names + 1] = n end
+    end
+  else
+    names = { name }
+  end
+  for _, n in ipairs(names) do
+    local cur = ev[n]
+    while cur ~= nil do
+      local last = is_single(cur) and cur or cur[#cur]
+      self:removeListener(n, last)
+      cur = ev[n]
+    end
+  end
+  if name == nil then self:removeAllListeners('removeListener') end
+  return self
+end
+
+-- emit(name, ...) -> true if there were listeners. An 'error' with none is
+-- raised: the error value itself, as Node throws it.
+function EventEmitter:emit(name, ...)
+  local ev = self._events
+  local h = ev and ev[name]
+  if h == nil then
+    if name == 'error' then
+      local err = ...
+      if err == nil then
+        err = errors.new('Error', 'ERR_UNHANDLED_ERROR', 'Unhandled error. (undefined)')
+      end
+      error(err, 0)
+    end
+    return false
+  end
+  if is_single(h) then
+    h(...)
+  else
+    for i = 1, #h do h[i](...) end
+  end
+  return true
+end
+
+function EventEmitter:listeners(name)
+  local ev = self._events
+  local h = ev and ev[name]
+  if h == nil then return {} end
+  if is_single(h) then return { unwrap(h) } end
+  local out = {}
+  for i = 1, #h do out[i] = unwrap(h[i]) end
+  return out
+end
+
+function EventEmitter:rawListeners(name)
+  local ev = self._events
+  local h = ev and ev[name]
+  if h == nil then return {} end
+  if is_single(h) then return { h } end
+  local out = {}
+  for i = 1, #h do out[i] = h[i] end
+  return out
+end
+
+function EventEmitter:listenerCount(name, fn)
+  local ev = self._events
+  local h = ev and ev[name]
+  if h == nil then return 0 end
+  local list = is_single(h) and { h } or h
+  if fn == nil then return #list end
+  local n = 0
+  for i = 1, #list do
+    if list[i] == fn or unwrap(list[i]) == fn then n = n + 1 end
+  end
+  return n
+end
+
+function EventEmitter:eventNames()
+  local ev = self._events
+  if ev == nil then return {} end
+  local out = {}
+  for i, n in ipairs(ev[ORDER]) do out[i] = n end
+  return out
+end
+
+function EventEmitter:setMaxListeners(n)
+  if math.type(n) == nil or n < 0 then
+    errors.raise(errors.outOfRange('n', 'a non-negative number', n))
+  end
+  self._maxListeners = n
+  return self
+end
+
+function EventEmitter:getMaxListeners()
+  return self._maxListeners or EventEmitter.defaultMaxListeners
+end
+
+-- Classes: EventEmitter:extend() makes a class whose instances are
+-- emitters; `Class(...)`/`Class.new(...)` make one and call `init(...)`.
+local function new_class(parent)
+  local cls = {}
+  cls.__index = cls
+  cls.__name = parent.__name
+  cls.super = parent
+  cls.new = function(...)
+    local obj = setmetatable({}, cls)
+    if obj.init then obj:init(...) end
+    return obj
+  end
+  return setmetatable(cls, {
+    __index = parent,
+    __call = function(_, ...) return cls.new(...) end,
+  })
+end
+
+function EventEmitter.extend(parent)
+  return new_class(parent)
+end
+
+function EventEmitter.new()
+  return setmetatable({}, EventEmitter)
+end
+
+return setmetatable(EventEmitter, {
+  __call = function() return EventEmitter.new() end,
+})

@@ -1,0 +1,77 @@
+-- require('net'): Node's net module for Lua 5.4. This file only assembles
+-- the pieces; each feature lives in its own module under net/.
+local core = require('net.core')
+local errors = require('net.errors')
+local EventEmitter = require('net.emitter')
+local socket = require('net.socket')
+local server = require('net.server')
+
+local net = {}
+
+-- One table of hooks for every event C reports (csrc/net.h lists them).
+core.setHooks({
+  data = socket.hooks.data,
+  eof = socket.hooks.eof,
+  readerror = socket.hooks.readerror,
+  written = socket.hooks.written,
+  connect = socket.hooks.connect,
+  shutdown = socket.hooks.shutdown,
+  timeout = socket.hooks.timeout,
+  connection = server.hooks.connection,
+  close = function(obj, st)
+    if st._isServer then return server.onHandleClosed(obj, st) end
+    return socket.hooks.close(obj, st)
+  end,
+})
+
+-- A class table: callable, with .new, and the methods for reading.
+local function class(new, methods)
+  return setmetatable({ new = new, prototype = methods }, {
+    __call = function(_, ...) return new(...) end,
+    __index = methods,
+  })
+end
+
+net.Socket = class(socket.new, socket.Socket)
+net.Stream = net.Socket
+net.Server = class(server.new, server.Server)
+net.EventEmitter = EventEmitter
+net.Error = errors.Error
+net.timers = require('net.timers')
+
+function net.createServer(options, listener)
+  return server.new(options, listener)
+end
+
+function net.createConnection(...)
+  local options, cb = socket.normalize(...)
+  local sock = socket.new(options)
+  if options.timeout then sock:setTimeout(options.timeout) end
+  return sock:connect(options, cb)
+end
+net.connect = net.createConnection
+
+-- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait')
+function net.run(mode)
+  return core.run(mode)
+end
+
+-- the address layer (isIP, BlockList, SocketAddress) when it is present
+do
+  local ok, address = pcall(require, 'net.address')
+  if ok then
+    net.isIP, net.isIPv4, net.isIPv6 = address.isIP, address.isIPv4, address.isIPv6
+  end
+  local okb, BlockList = pcall(require, 'net.blocklist')
+  if okb then net.BlockList = BlockList end
+  local oks, SocketAddress = pcall(require, 'net.socketaddress')
+  if oks then net.SocketAddress = SocketAddress end
+end
+
+local autoSelectFamily, attemptTimeout = true, 250
+function net.getDefaultAutoSelectFamily() return autoSelectFamily end
+function net.setDefaultAutoSelectFamily(v) autoSelectFamily = v and true or false end
+function net.getDefaultAutoSelectFamilyAttemptTimeout() return attemptTimeout end
+function net.setDefaultAutoSelectFamilyAttemptTimeout(v) attemptTimeout = math.max(10, v) end
+
+return net

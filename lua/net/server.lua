@@ -1,0 +1,287 @@
+-- net.Server: listening on TCP or a Unix domain socket, accepting
+-- connections as Sockets, and closing once the last connection is gone.
+local core = require('net.core')
+local errors = require('net.errors')
+local EventEmitter = require('net.emitter')
+local validate = require('net.validate')
+local socket = require('net.socket')
+
+local fields = core.fields
+local nextTick = core.nextTick
+
+local class = core.classes.Server
+local Server = class.methods
+local getters = class.getters
+setmetatable(Server, { __index = EventEmitter })
+
+local M = { Server = Server, hooks = {} }
+
+function M.new(options, listener)
+  if type(options) == 'function' then options, listener = nil, options end
+  if options ~= nil and type(options) ~= 'table' then
+    errors.raise(errors.invalidArgType('options', 'object', options))
+  end
+  validate.func(listener, 'connectionListener')
+  options = options or {}
+  local server = core.newServer()
+  local st = fields(server)
+  st._isServer = true
+  st._connections = 0
+  st.listening = false
+  st.allowHalfOpen = options.allowHalfOpen == true
+  st.pauseOnConnect = options.pauseOnConnect == true
+  st.noDelay = options.noDelay == true
+  st.keepAlive = options.keepAlive == true
+  st.keepAliveInitialDelay = options.keepAliveInitialDelay or 0
+  st.highWaterMark = options.highWaterMark
+  if listener then server:on('connection', listener) end
+  return server
+end
+
+-- --- listening ------------------------------------------------------------
+
+local function emit_error(server, err)
+  server:emit('error', err)
+end
+
+local function listening_ok(server, st)
+  st.listening = true
+  nextTick(function()
+    if st.listening then server:emit('listening') end
+  end)
+end
+
+-- Bind and listen on an IP address (nil: '::', falling back to 0.0.0.0
+-- where IPv6 is missing, as Node does).
+local function listen_tcp(server, st, address, port, backlog, ipv6Only)
+  local candidates
+  if address == nil then
+    candidates = { { '::', 6 }, { '0.0.0.0', 4 } }
+  else
+    candidates = { { address, address:find(':', 1, true) and 6 or 4 } }
+  end
+  local ok, errno, shown
+  for i, c in ipairs(candidates) do
+    ok, errno = server:_initTcp(c[2])
+    if ok then
+      ok, errno = server:_bind(c[1], port, ipv6Only)
+    end
+    shown = c[1]
+    if ok then
+      ok, errno = server:_listen(backlog)
+    end
+    if ok then break end
+    if core.hasHandle(server) then server:_close() end
+    -- only a missing IPv6 stack moves on to the IPv4 fallback
+    if i == 1 and #candidates > 1 and errno ~= core.errno.EAFNOSUPPORT
+        and errno ~= core.errno.EADDRNOTAVAIL then
+      break
+    end
+  end
+  if not ok then
+    nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen', shown, port))
+    return
+  end
+  listening_ok(server, st)
+end
+
+local function listen_path(server, st, path, backlog, options)
+  local ok, errno = server:_initPipe(false)
+  if ok then ok, errno = server:_bindPath(path) end
+  if ok then ok, errno = server:_listen(backlog) end
+  if ok and (options.readableAll or options.writableAll) then
+    ok, errno = server:_chmod(options.readableAll, options.writableAll)
+  end
+  if not ok then
+    if core.hasHandle(server) then server:_close() end
+    nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen', path, -1))
+    return
+  end
+  st._pipePath = path
+  listening_ok(server, st)
+end
+
+local function inspect_options(o)
+  local parts = {}
+  for k, v in pairs(o) do
+    parts[#parts + 1] = string.format('%s: %s', k, type(v) == 'string' and ("'" .. v .. "'") or tostring(v))
+  end
+  table.sort(parts)
+  return '{ ' .. table.concat(parts, ', ') .. ' }'
+end
+
+-- listen's argument forms, as Node's normalizeArgs plus its backlog rules
+local function normalize_listen(...)
+  local n = select('#', ...)
+  local args = { ... }
+  local cb
+  if n > 0 and type(args[n]) == 'function' then
+    cb = args[n]
+    n = n - 1
+  end
+  local a1 = args[1]
+  if n == 0 then return { port = 0, _any = true }, cb end
+  if type(a1) == 'table' then return a1, cb end
+  if type(a1) == 'string' and not validate.isPortLike(a1) then
+    return { path = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
+  end
+  local options = { port = a1 }
+  if type(args[2]) == 'string' then
+    options.host = args[2]
+    if type(args[3]) == 'number' then options.backlog = args[3] end
+  elseif type(args[2]) == 'number' then
+    options.backlog = args[2]
+  end
+  return options, cb
+end
+
+function Server:listen(...)
+  local st = fields(self)
+  local options, cb = normalize_listen(...)
+  validate.func(cb, 'cb')
+  if core.hasHandle(self) then
+    errors.raise(errors.new('Error', 'ERR_SERVER_ALREADY_LISTEN',
+      'Listen method has been called more than once without closing.'), 3)
+  end
+  local backlog = options.backlog or 511
+  if cb ~= nil then self:once('listening', cb) end
+  st._closeRequested = false
+  if options.path ~= nil and options.port == nil then
+    if type(options.path) ~= 'string' then
+      errors.raise(errors.invalidArgType('options.path', 'string', options.path), 3)
+    end
+    listen_path(self, st, options.path, backlog, options)
+    return self
+  end
+  local port = options.port
+  if port == nil and not options._any then
+    if cb ~= nil then self:removeListener('listening', cb) end
+    errors.raise(errors.invalidArgValue('options', inspect_options(options),
+      'must have the property "port" or "path"'), 3)
+  end
+  if port ~= nil and type(port) ~= 'number' and type(port) ~= 'string' then
+    if cb ~= nil then self:removeListener('listening', cb) end
+    errors.raise(errors.new('TypeError', 'ERR_INVALID_ARG_VALUE',
+      "The argument 'options' is invalid. Received " .. inspect_options(options)), 3)
+  end
+  port = validate.port(port or 0, 'options.port')
+  local host = options.host
+  if host ~= nil and type(host) ~= 'string' then
+    errors.raise(errors.invalidArgType('options.host', 'string', host), 3)
+  end
+  if host == nil or host == '' then
+    listen_tcp(self, st, nil, port, backlog, options.ipv6Only)
+  elseif host:match('^%d+%.%d+%.%d+%.%d+$') or host:find(':', 1, true) then
+    listen_tcp(self, st, host, port, backlog, options.ipv6Only)
+  else
+    local ok, errno = core.getaddrinfo(host, 0, core.AI_ADDRCONFIG, function(lerr, list)
+      if lerr ~= nil then
+        emit_error(self, errors.dns(lerr, 'getaddrinfo', host))
+        return
+      end
+      listen_tcp(self, st, list[1].address, port, backlog, options.ipv6Only)
+    end)
+    if not ok then nextTick(emit_error, self, errors.dns(errno, 'getaddrinfo', host)) end
+  end
+  return self
+end
+
+function Server:address()
+  local st = fields(self)
+  if not core.hasHandle(self) then return nil end
+  if st._pipePath then return st._pipePath end
+  return self:_sockname()
+end
+
+-- --- connections ------------------------------------------------------------
+
+function M.hooks.connection(server, st, client, status)
+  if client == nil then
+    server:emit('error', errors.uv(status, 'accept'))
+    return
+  end
+  if st.maxConnections ~= nil and st._connections >= st.maxConnections then
+    local name = client._sockname and client:_sockname()
+    local peer = client._peername and client:_peername()
+    client:_close()
+    server:emit('drop', name and peer and {
+      localAddress = name.address, localPort = name.port, localFamily = name.family,
+      remoteAddress = peer.address, remotePort = peer.port, remoteFamily = peer.family,
+    } or nil)
+    return
+  end
+  local cst = socket.init(client, {
+    allowHalfOpen = st.allowHalfOpen,
+    highWaterMark = st.highWaterMark,
+  })
+  cst.readable, cst.writable = true, true
+  cst.server = server
+  cst._server = server
+  st._connections = st._connections + 1
+  if st.noDelay and client._setNoDelay then client:_setNoDelay(true) end
+  if st.keepAlive then client:setKeepAlive(true, st.keepAliveInitialDelay) end
+  if st.pauseOnConnect then
+    cst._flowing = false
+  else
+    client:_readStart()
+  end
+  server:emit('connection', client)
+end
+
+local function emit_close_if_drained(server, st)
+  if core.hasHandle(server) or st._connections > 0 or not st._closeRequested then return end
+  st._closeRequested = false
+  nextTick(function() server:emit('close') end)
+end
+
+-- called by a Socket of this server when it closes
+function Server:_connectionClosed()
+  local st = fields(self)
+  st._connections = st._connections - 1
+  emit_close_if_drained(self, st)
+end
+
+function Server:close(cb)
+  local st = fields(self)
+  if cb ~= nil then
+    validate.func(cb, 'cb')
+    if not core.hasHandle(self) then
+      self:once('close', function()
+        cb(errors.new('Error', 'ERR_SERVER_NOT_RUNNING', 'Server is not running.'))
+      end)
+    else
+      self:once('close', cb)
+    end
+  end
+  if core.hasHandle(self) then self:_close() end
+  st.listening = false
+  st._closeRequested = true
+  emit_close_if_drained(self, st)
+  return self
+end
+
+function Server:getConnections(cb)
+  validate.func(cb, 'cb')
+  local n = fields(self)._connections
+  nextTick(cb, nil, n)
+  return self
+end
+
+function Server:ref()
+  if core.hasHandle(self) then self:_ref() end
+  return self
+end
+
+function Server:unref()
+  if core.hasHandle(self) then self:_unref() end
+  return self
+end
+
+-- The listening handle finished closing; nothing is waiting on it.
+function M.onHandleClosed() end
+
+class.meta.__close = function(server) server:close() end
+
+function getters.connections(server) return fields(server)._connections end
+
+return M

@@ -1,0 +1,797 @@
+-- net.Socket: a duplex stream over a TCP or pipe handle, as Node's.
+--
+-- The object is a userdata made in C (csrc/object.c); its state lives in
+-- its fields table `st` (core.fields(sock)), which the C hooks pass in, so
+-- the hot path (hooks.data) touches plain tables only. C owns the handle,
+-- the write queue and the idle timer; this file owns Node's stream rules:
+-- flowing and paused reading, end/finish/close order, errors.
+local core = require('net.core')
+local errors = require('net.errors')
+local EventEmitter = require('net.emitter')
+local validate = require('net.validate')
+local encoding = require('net.encoding')
+
+local fields = core.fields
+local nextTick = core.nextTick
+local ECANCELED = core.errno.ECANCELED
+local ENOTCONN = core.errno.ENOTCONN
+
+local class = core.classes.Socket
+local Socket = class.methods
+local getters, setters = class.getters, class.setters
+setmetatable(Socket, { __index = EventEmitter })
+
+local M = { Socket = Socket, hooks = {} }
+local hooks = M.hooks
+
+local function is_ip(host)
+  return host:match('^%d+%.%d+%.%d+%.%d+$') ~= nil or host:find(':', 1, true) ~= nil
+end
+
+-- --- construction --------------------------------------------------------
+
+-- Reset the stream state: at construction and when a closed socket is
+-- connected again (Node's _undestroy).
+local function reset_state(st)
+  st.connecting = false
+  st.destroyed = false
+  st.readable = false
+  st.writable = false
+  st.readableEnded = false
+  st.writableEnded = false
+  st.writableFinished = false
+  st._flowing = nil     -- nil: no consumer yet; true: flowing; false: paused
+  st._rbuf = {}
+  st._rlen = 0
+  st._eof = false
+  st._endScheduled = false
+  st._pending = {}      -- writes made before the connection exists
+  st._pendingBytes = 0
+  st._needDrain = false
+  st._hadError = false
+  st._errorEmitted = false
+  st._closed = false
+  st._corked = 0
+  st._finishCbs = nil
+  st._shutdownSent = false
+  st._writeAfterFIN = false
+  st._bytesRead, st._bytesWritten = 0, 0
+end
+
+local function init(sock, options)
+  local st = fields(sock)
+  options = options or {}
+  reset_state(st)
+  st._events = st._events
+  st.allowHalfOpen = options.allowHalfOpen == true
+  st.readableHighWaterMark = options.readableHighWaterMark or options.highWaterMark or 16384
+  st.writableHighWaterMark = options.writableHighWaterMark or options.highWaterMark or 16384
+  st._noDelay = options.noDelay
+  st._keepAlive = options.keepAlive
+  st._keepAliveInitialDelay = options.keepAliveInitialDelay
+  st.timeout = nil
+  return st
+end
+M.init = init
+
+function M.new(options)
+  if options ~= nil and type(options) ~= 'table' then
+    errors.raise(errors.invalidArgType('options', 'object', options))
+  end
+  local sock = core.newSocket()
+  init(sock, options)
+  return sock
+end
+
+-- --- errors and teardown ------------------------------------------------
+
+local function uv_error(errno, syscall, st)
+  return errors.uv(errno, syscall, st and st._connectAddress, st and st._connectPort)
+end
+
+local function emit_error_nt(sock, st, err)
+  if st._errorEmitted then return end
+  st._errorEmitted = true
+  sock:emit('error', err)
+end
+
+local function emit_close(sock, st)
+  if st._closed then return end
+  st._closed = true
+  local server = st._server
+  if server ~= nil then
+    st._server = nil
+    server:_connectionClosed()
+  end
+  sock:emit('close', st._hadError)
+end
+
+function Socket:destroy(err)
+  local st = fields(self)
+  if st.destroyed then return self end
+  st.destroyed = true
+  st.connecting = false
+  st.readable = false
+  st.writable = false
+  if err ~= nil then
+    st._hadError = true
+    nextTick(emit_error_nt, self, st, err)
+  end
+  if core.hasHandle(self) then
+    self:_close() -- 'close' comes from the close hook
+  else
+    nextTick(emit_close, self, st)
+  end
+  return self
+end
+
+function Socket:destroySoon()
+  local st = fields(self)
+  if st.writable then self:end_() end
+  if st.writableFinished then
+    self:destroy()
+  else
+    self:once('finish', function() self:destroy() end)
+  end
+  return self
+end
+
+function Socket:resetAndDestroy()
+  local st = fields(self)
+  if core.hasHandle(self) and not st.connecting then
+    local ok, errno = self:_closeReset()
+    if not ok then
+      self:destroy(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'))
+      return self
+    end
+    st.destroyed = true
+    st.readable, st.writable = false, false
+    return self, errno
+  end
+  return self:destroy(errors.new('Error', 'ERR_SOCKET_CLOSED', 'Socket is closed'))
+end
+
+-- --- reading ------------------------------------------------------------
+
+local function emit_data(sock, st, chunk)
+  local h = st._events and st._events.data
+  if h == nil then return false end
+  if type(h) == 'function' then h(chunk) else sock:emit('data', chunk) end
+  return true
+end
+
+local function end_readable_nt(sock, st)
+  if st.readableEnded or st._rlen > 0 or st.destroyed then return end
+  st.readableEnded = true
+  st.readable = false
+  if not st.allowHalfOpen then st._writeAfterFIN = true end
+  sock:emit('end')
+  if st.destroyed then return end
+  if st.writable and not st.allowHalfOpen then
+    -- Node's endWritableNT: auto-end the writable side one tick later
+    nextTick(function()
+      if st.writable and not st.writableEnded and not st.destroyed then sock:end_() end
+    end)
+  elseif st.writableFinished then
+    sock:destroy()
+  end
+end
+
+local function maybe_end(sock, st)
+  if st._eof and st._rlen == 0 and not st._endScheduled then
+    st._endScheduled = true
+    nextTick(end_readable_nt, sock, st)
+  end
+end
+
+-- Hand buffered chunks to 'data' listeners while flowing.
+local function flow(sock, st)
+  local buf = st._rbuf
+  while st._flowing and #buf > 0 and not st.destroyed do
+    local chunk = table.remove(buf, 1)
+    st._rlen = st._rlen - #chunk
+    emit_data(sock, st, chunk)
+  end
+  if st._flowing and not st._eof and not st.destroyed and not st.connecting
+      and core.hasHandle(sock) then
+    sock:_readStart()
+  end
+  maybe_end(sock, st)
+end
+
+-- C: a chunk arrived. The hot path: flowing with an empty buffer emits at
+-- once; otherwise the chunk waits, and reading stops past the high-water mark.
+function hooks.data(sock, st, chunk)
+  if st._onread ~= nil then
+    if st._onread(#chunk, chunk) == false then sock:_readStop() end
+    return
+  end
+  local dec = st._decoder
+  if dec ~= nil then
+    chunk = dec:write(chunk)
+    if chunk == '' then return end
+  end
+  if st._flowing and st._rlen == 0 and emit_data(sock, st, chunk) then return end
+  local buf = st._rbuf
+  buf[#buf + 1] = chunk
+  st._rlen = st._rlen + #chunk
+  if st._rlen >= st.readableHighWaterMark then sock:_readStop() end
+end
+
+function hooks.eof(sock, st)
+  st._eof = true
+  local dec = st._decoder
+  if dec ~= nil then
+    local rest = dec:flush()
+    if rest ~= '' then hooks.data(sock, { _flowing = false }, rest) end
+  end
+  if st._onread ~= nil then
+    st._rlen = 0
+  end
+  maybe_end(sock, st)
+end
+
+function hooks.readerror(sock, _, errno)
+  sock:destroy(errors.uv(errno, 'read'))
+end
+
+function Socket:pause()
+  local st = fields(self)
+  st._flowing = false
+  if st._onread ~= nil and core.hasHandle(self) then self:_readStop() end
+  return self
+end
+
+local function resume_nt(sock, st)
+  if st._flowing then flow(sock, st) end
+end
+
+function Socket:resume()
+  local st = fields(self)
+  if not st._flowing then
+    st._flowing = true
+    nextTick(resume_nt, self, st)
+  end
+  return self
+end
+
+function Socket:isPaused()
+  return fields(self)._flowing == false
+end
+
+function Socket:setEncoding(enc)
+  local st = fields(self)
+  st._decoder = encoding.decoder(enc)
+  st._encoding = st._decoder.encoding
+  return self
+end
+
+-- Adding a 'data' listener starts the flow, unless paused explicitly.
+function Socket:on(name, fn)
+  EventEmitter.on(self, name, fn)
+  if name == 'data' and fields(self)._flowing ~= false then self:resume() end
+  return self
+end
+Socket.addListener = Socket.on
+
+function Socket:once(name, fn)
+  EventEmitter.once(self, name, fn)
+  if name == 'data' and fields(self)._flowing ~= false then self:resume() end
+  return self
+end
+
+-- --- writing ------------------------------------------------------------
+
+local function write_error(sock, st, err, cb, emit)
+  if cb then nextTick(cb, err) end
+  if emit then
+    st._hadError = true
+    nextTick(function()
+      emit_error_nt(sock, st, err)
+      sock:destroy()
+    end)
+  end
+end
+
+-- Node's write(): the data leave through C at once when connected, or wait
+-- in st._pending until the connection is made.
+function Socket:write(data, enc, cb)
+  if type(enc) == 'function' then enc, cb = nil, enc end
+  if type(data) ~= 'string' then
+    errors.raise(errors.invalidArgType('chunk', 'string or an instance of Buffer, TypedArray, or DataView', data), 3)
+  end
+  validate.func(cb, 'cb')
+  local st = fields(self)
+  if enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' and enc ~= 'buffer' then
+    data = encoding.encode(data, enc)
+  end
+  if st.writableEnded then
+    local err = errors.new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end')
+    write_error(self, st, err, cb, not st.destroyed)
+    return false
+  end
+  if st.destroyed then
+    write_error(self, st, errors.new('Error', 'ERR_STREAM_DESTROYED',
+      'Cannot call write after a stream was destroyed'), cb, false)
+    return false
+  end
+  if st._writeAfterFIN then
+    local err = errors.new('Error', 'EPIPE', 'This socket has been ended by the other party')
+    write_error(self, st, err, cb, true)
+    return false
+  end
+  if st.connecting or not core.hasHandle(self) then
+    local p = st._pending
+    p[#p + 1] = { data, cb }
+    st._pendingBytes = st._pendingBytes + #data
+    local below = st._pendingBytes < st.writableHighWaterMark
+    if not below then st._needDrain = true end
+    return below
+  end
+  return self:_write(data, cb)
+end
+
+-- C: writes finished (or failed); `cbs` lists their callbacks in order.
+function hooks.written(sock, st, errno, cbs)
+  local err
+  if errno ~= nil then
+    if errno == ECANCELED or st.destroyed then
+      err = errors.new('Error', 'ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')
+    else
+      err = errors.uv(errno, 'write')
+      sock:destroy(err)
+    end
+  end
+  if cbs ~= nil then
+    for i = 1, #cbs do cbs[i](err) end
+  end
+  if err == nil and not st.writableEnded and not st.destroyed and sock:_takeDrain() then
+    sock:emit('drain')
+  end
+end
+
+function Socket:cork()
+  local st = fields(self)
+  st._corked = st._corked + 1
+  if core.hasHandle(self) and not st.connecting then self:_cork(true) end
+end
+
+function Socket:uncork()
+  local st = fields(self)
+  if st._corked > 0 then
+    st._corked = st._corked - 1
+    if st._corked == 0 and core.hasHandle(self) and not st.connecting then self:_cork(false) end
+  end
+end
+
+local function finish(sock, st)
+  if st.writableFinished or st.destroyed then return end
+  st.writableFinished = true
+  local cbs = st._finishCbs
+  st._finishCbs = nil
+  if cbs then for _, cb in ipairs(cbs) do cb() end end
+  sock:emit('finish')
+  if st.readableEnded or st._eof and st._rlen == 0 and not st.readable then
+    sock:destroy()
+  end
+end
+
+-- Send FIN once every write is out (libuv orders the shutdown after them).
+local function shutdown(sock, st)
+  if st._shutdownSent or st.destroyed then return end
+  st._shutdownSent = true
+  local ok, errno = sock:_shutdown()
+  if not ok then
+    if errno == ENOTCONN then
+      nextTick(finish, sock, st)
+    else
+      sock:destroy(errors.uv(errno, 'shutdown'))
+    end
+  end
+end
+
+function hooks.shutdown(sock, st, status)
+  if status < 0 and status ~= ENOTCONN and status ~= ECANCELED then
+    sock:destroy(errors.uv(status, 'shutdown'))
+    return
+  end
+  finish(sock, st)
+  if st.readableEnded and not st.destroyed then sock:destroy() end
+end
+
+function Socket:end_(data, enc, cb)
+  if type(data) == 'function' then data, enc, cb = nil, nil, data
+  elseif type(enc) == 'function' then enc, cb = nil, enc end
+  local st = fields(self)
+  if data ~= nil then self:write(data, enc) end
+  if st._corked > 0 then
+    st._corked = 1
+    self:uncork()
+  end
+  if cb ~= nil then
+    validate.func(cb, 'cb')
+    if st.writableFinished then
+      nextTick(cb, errors.new('Error', 'ERR_STREAM_ALREADY_FINISHED',
+        'Cannot call end after a stream was finished'))
+    elseif st.destroyed then
+      nextTick(cb, errors.new('Error', 'ERR_STREAM_DESTROYED', 'Cannot call end after a stream was destroyed'))
+    else
+      st._finishCbs = st._finishCbs or {}
+      table.insert(st._finishCbs, cb)
+    end
+  end
+  if st.writableEnded or st.destroyed then return self end
+  st.writableEnded = true
+  st.writable = false
+  if not st.connecting and core.hasHandle(self) then
+    shutdown(self, st)
+  elseif not st.connecting then
+    nextTick(finish, self, st)
+  end
+  return self
+end
+Socket['end'] = Socket.end_
+
+-- --- connecting ---------------------------------------------------------
+
+local connect_to
+
+local function after_connect_failure(sock, st, errno)
+  local addrs = st._addresses
+  if addrs ~= nil and st._addrIndex < #addrs and errno ~= ECANCELED then
+    -- the next address of the lookup (Node's autoSelectFamily)
+    sock:_close()
+    st._reconnecting = true
+    return
+  end
+  sock:destroy(uv_error(errno, 'connect', st))
+end
+
+function hooks.connect(sock, st, status)
+  if st.destroyed or not st.connecting then return end
+  if status < 0 then
+    after_connect_failure(sock, st, status)
+    return
+  end
+  st.connecting = false
+  st._addresses = nil
+  st.readable = true
+  st.writable = not st.writableEnded
+  if st._noDelay then sock:_setNoDelay(true) end
+  if st._keepAlive then sock:setKeepAlive(true, st._keepAliveInitialDelay) end
+  sock:emit('connect')
+  -- writes made while connecting go out now, in order
+  local pending = st._pending
+  st._pending, st._pendingBytes = {}, 0
+  if st._corked > 0 then sock:_cork(true) end
+  for _, w in ipairs(pending) do
+    if st.destroyed then break end
+    sock:_write(w[1], w[2])
+  end
+  if st._needDrain then
+    st._needDrain = false
+    if #pending > 0 then sock:_write('', function()
+      if not st.writableEnded and not st.destroyed then sock:emit('drain') end
+    end) end
+  end
+  sock:emit('ready')
+  if st.destroyed then return end
+  if st.writableEnded then shutdown(sock, st) end
+  if st._flowing ~= false then sock:_readStart() end
+end
+
+connect_to = function(sock, st)
+  local a = st._addresses[st._addrIndex]
+  local ok, errno = sock:_initTcp(a.family)
+  if ok then
+    if st._localAddress or st._localPort then
+      ok, errno = sock:_bind(st._localAddress or (a.family == 6 and '::' or '0.0.0.0'), st._localPort or 0)
+      if not ok then
+        sock:destroy(errors.uv(errno, 'bind', st._localAddress, st._localPort))
+        return
+      end
+    end
+    st._connectAddress, st._connectPort = a.address, st._port
+    ok, errno = sock:_connect(a.address, st._port)
+  end
+  if not ok then
+    st._connectAddress, st._connectPort = a.address, st._port
+    after_connect_failure(sock, st, errno)
+  end
+end
+
+-- The connect attempt's handle closed: try the next address if one is
+-- waiting, else emit 'close'.
+function hooks.close(obj, st)
+  if st._reconnecting then
+    st._reconnecting = false
+    st._addrIndex = st._addrIndex + 1
+    if not st.destroyed then connect_to(obj, st) end
+    return
+  end
+  if not st.destroyed then
+    -- closed from below (core.closeAll): finish the teardown
+    st.destroyed = true
+    st.readable, st.writable, st.connecting = false, false, false
+  end
+  emit_close(obj, st)
+end
+
+function hooks.timeout(sock)
+  sock:emit('timeout')
+end
+
+local function lookup_and_connect(sock, st, host, family, hints, lookup)
+  if is_ip(host) then
+    st._addresses = { { address = host, family = host:find(':', 1, true) and 6 or 4 } }
+    st._addrIndex = 1
+    nextTick(function() if st.connecting and not st.destroyed then connect_to(sock, st) end end)
+    return
+  end
+  local function on_lookup(errno, list)
+    if not st.connecting or st.destroyed then return end
+    if errno ~= nil then
+      local err = errors.dns(errno, 'getaddrinfo', host)
+      sock:emit('lookup', err, nil, nil, host)
+      sock:destroy(err)
+      return
+    end
+    local first = list[1]
+    sock:emit('lookup', nil, first.address, first.family, host)
+    st._addresses = list
+    st._addrIndex = 1
+    connect_to(sock, st)
+  end
+  if lookup ~= nil then
+    lookup(host, { family = family, hints = hints, all = true }, function(err, addrs, fam)
+      if err ~= nil then
+        if not st.connecting or st.destroyed then return end
+        sock:emit('lookup', err, nil, nil, host)
+        sock:destroy(err)
+        return
+      end
+      if type(addrs) == 'string' then addrs = { { address = addrs, family = fam } } end
+      on_lookup(nil, addrs)
+    end)
+    return
+  end
+  local ok, errno = core.getaddrinfo(host, family or 0, hints or core.AI_ADDRCONFIG, on_lookup)
+  if not ok then nextTick(on_lookup, errno) end
+end
+
+-- Normalise connect()'s forms to (options, cb), as Node's normalizeArgs.
+local function normalize(...)
+  local a1, a2, a3 = ...
+  if type(a1) == 'table' then
+    return a1, type(a2) == 'function' and a2 or nil
+  end
+  local nargs = select('#', ...)
+  local cb = select(nargs, ...)
+  if type(cb) ~= 'function' then cb = nil end
+  if type(a1) == 'string' and not validate.isPortLike(a1) then
+    return { path = a1 }, cb
+  end
+  local options = { port = a1 }
+  if type(a2) == 'string' then options.host = a2 end
+  return options, type(a3) == 'function' and a3 or cb
+end
+M.normalize = normalize
+
+function Socket:connect(...)
+  local options, cb = normalize(...)
+  local st = fields(self)
+  if st.connecting then return self end
+  if st.destroyed and (st._closed or not core.hasHandle(self)) then
+    -- reconnecting a closed socket
+    reset_state(st)
+  elseif core.hasHandle(self) then
+    return self
+  end
+  if cb ~= nil then self:once('connect', cb) end
+  local path = options.path
+  if path ~= nil then
+    if type(path) ~= 'string' then
+      errors.raise(errors.invalidArgType('options.path', 'string', path), 3)
+    end
+    st.connecting = true
+    st._connectAddress = path
+    local ok, errno = self:_initPipe(false)
+    if ok then ok, errno = self:_connectPath(path) end
+    if not ok then self:destroy(errors.uv(errno, 'connect', path)) end
+    return self
+  end
+  local port = options.port
+  if port == nil and options.host == nil then
+    errors.raise(errors.new('TypeError', 'ERR_MISSING_ARGS',
+      'The "options" or "port" or "path" argument must be specified'), 3)
+  end
+  if port ~= nil and type(port) ~= 'number' and type(port) ~= 'string' then
+    errors.raise(errors.invalidArgType('options.port', { 'number', 'string' }, port), 3)
+  end
+  port = validate.port(port, 'Port')
+  local host = options.host
+  if host ~= nil and type(host) ~= 'string' then
+    errors.raise(errors.invalidArgType('hostname', 'string', host), 3)
+  end
+  host = host or 'localhost'
+  local family = options.family
+  if family ~= nil and family ~= 0 and family ~= 4 and family ~= 6 then
+    errors.raise(errors.invalidArgValue('options.family', family, 'must be one of: 0, 4, 6'), 3)
+  end
+  validate.func(options.lookup, 'options.lookup')
+  st._port = port
+  st._host = host
+  st._localAddress = options.localAddress
+  st._localPort = options.localPort and validate.port(options.localPort, 'options.localPort')
+  if options.noDelay ~= nil then st._noDelay = options.noDelay end
+  if options.keepAlive ~= nil then st._keepAlive = options.keepAlive end
+  if options.keepAliveInitialDelay ~= nil then st._keepAliveInitialDelay = options.keepAliveInitialDelay end
+  if options.timeout ~= nil then self:setTimeout(options.timeout) end
+  st.connecting = true
+  st.writable = not st.writableEnded
+  lookup_and_connect(self, st, host, family, options.hints, options.lookup)
+  return self
+end
+
+-- --- the rest of the surface --------------------------------------------
+
+function Socket:setTimeout(ms, cb)
+  local st = fields(self)
+  if type(ms) ~= 'number' then
+    errors.raise(errors.invalidArgType('msecs', 'number', ms), 3)
+  end
+  ms = math.floor(ms)
+  st.timeout = ms > 0 and ms or nil
+  st._timeoutMs = ms
+  if cb ~= nil then
+    validate.func(cb, 'callback')
+    if ms == 0 then self:removeListener('timeout', cb) else self:once('timeout', cb) end
+  end
+  if core.hasHandle(self) then self:_setTimeout(ms) end
+  return self
+end
+
+function Socket:setNoDelay(enable)
+  local st = fields(self)
+  if enable == nil then enable = true end
+  st._noDelay = enable and true or false
+  if core.hasHandle(self) and not st.connecting and self._initTcp then
+    pcall(self._setNoDelay, self, st._noDelay)
+  end
+  return self
+end
+
+function Socket:setKeepAlive(enable, initialDelay)
+  local st = fields(self)
+  st._keepAlive = enable and true or false
+  st._keepAliveInitialDelay = initialDelay
+  if core.hasHandle(self) and not st.connecting then
+    local delay = math.floor((initialDelay or 0) / 1000)
+    pcall(self._setKeepAlive, self, st._keepAlive, delay)
+  end
+  return self
+end
+
+function Socket:address()
+  if not core.hasHandle(self) then return {} end
+  local name = self:_sockname()
+  return name or {}
+end
+
+function Socket:ref()
+  if core.hasHandle(self) then self:_ref() end
+  return self
+end
+
+function Socket:unref()
+  if core.hasHandle(self) then self:_unref() end
+  return self
+end
+
+-- pipe(dest[, { end = false }]): data flow with backpressure both ways.
+function Socket:pipe(dest, opts)
+  local do_end = true
+  if opts ~= nil and (opts['end'] == false or opts.end_ == false) then do_end = false end
+  local src = self
+  local function ondata(chunk)
+    if dest:write(chunk) == false then src:pause() end
+  end
+  local function ondrain() src:resume() end
+  local function onend() if do_end then dest:end_() end end
+  local function cleanup()
+    src:removeListener('data', ondata)
+    dest:removeListener('drain', ondrain)
+    src:removeListener('end', onend)
+  end
+  fields(self)._pipes = fields(self)._pipes or {}
+  fields(self)._pipes[dest] = cleanup
+  src:on('data', ondata)
+  dest:on('drain', ondrain)
+  src:once('end', onend)
+  src:once('close', cleanup)
+  if dest.emit then dest:emit('pipe', src) end
+  return dest
+end
+
+function Socket:unpipe(dest)
+  local pipes = fields(self)._pipes
+  if pipes == nil then return self end
+  for d, cleanup in pairs(pipes) do
+    if dest == nil or d == dest then
+      cleanup()
+      pipes[d] = nil
+      if d.emit then d:emit('unpipe', self) end
+    end
+  end
+  return self
+end
+
+Socket.__close = Socket.destroy
+class.meta.__close = function(sock) sock:destroy() end
+
+-- --- properties ---------------------------------------------------------
+
+local function peer(sock)
+  local st = fields(sock)
+  if st._peer == nil and core.hasHandle(sock) and not st.connecting and sock._peername then
+    st._peer = sock:_peername() or false
+  end
+  return st._peer or nil
+end
+
+function getters.remoteAddress(sock) local p = peer(sock) return p and p.address end
+function getters.remotePort(sock) local p = peer(sock) return p and p.port end
+function getters.remoteFamily(sock) local p = peer(sock) return p and p.family end
+
+local function local_name(sock)
+  if not core.hasHandle(sock) then return nil end
+  return sock:_sockname()
+end
+function getters.localAddress(sock) local n = local_name(sock) return n and n.address end
+function getters.localPort(sock) local n = local_name(sock) return n and n.port end
+function getters.localFamily(sock) local n = local_name(sock) return n and n.family end
+
+function getters.bytesRead(sock)
+  local st = fields(sock)
+  local read = sock:_stats()
+  return st._bytesRead + read
+end
+
+function getters.bytesWritten(sock)
+  local st = fields(sock)
+  local _, written = sock:_stats()
+  return st._bytesWritten + written + st._pendingBytes
+end
+
+function getters.writableLength(sock)
+  local _, _, queued = sock:_stats()
+  return queued + fields(sock)._pendingBytes
+end
+getters.bufferSize = getters.writableLength
+
+function getters.readableLength(sock) return fields(sock)._rlen end
+function getters.pending(sock)
+  local st = fields(sock)
+  return st.connecting or not core.hasHandle(sock)
+end
+function getters.readableFlowing(sock) return fields(sock)._flowing end
+function getters.writableNeedDrain(sock)
+  local st = fields(sock)
+  return getters.writableLength(sock) >= st.writableHighWaterMark
+end
+function getters.writableCorked(sock) return fields(sock)._corked end
+
+function getters.readyState(sock)
+  local st = fields(sock)
+  if st.connecting then return 'opening' end
+  if st.readable and st.writable then return 'open' end
+  if st.readable and not st.writable then return 'readOnly' end
+  if not st.readable and st.writable then return 'writeOnly' end
+  return 'closed'
+end
+
+function setters.writableHighWaterMark(sock, v)
+  fields(sock).writableHighWaterMark = v
+end
+
+return M

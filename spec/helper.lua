@@ -1,0 +1,49 @@
+-- Shared by the specs: run the loop with a deadline, so a hang fails fast
+-- instead of blocking CI, and leave no handle open for the next spec.
+local net = require('net')
+local core = require('net.core')
+
+local H = {}
+
+-- Run the loop until nothing referenced is left. If that takes longer than
+-- `ms` (default 5000), every open handle is closed and the spec fails.
+-- A Lua error or an unhandled 'error' event inside a callback is re-raised
+-- here (after the same clean-up), so assertions in callbacks fail the spec.
+function H.run(ms)
+  ms = ms or 5000
+  local timed_out = false
+  local deadline = core.newTimer()
+  deadline:start(ms, 0, function()
+    timed_out = true
+    core.closeAll()
+  end)
+  deadline:unref()
+  local ok, err = pcall(net.run)
+  deadline:close()
+  if not ok then
+    core.closeAll()
+    pcall(net.run)
+    error(err, 0)
+  end
+  if timed_out then
+    pcall(net.run)
+    error(string.format('deadline of %d ms passed: the loop hung', ms), 0)
+  end
+end
+
+-- Collects events in order: `local log = H.log()`, `log('connect')`,
+-- then `assert.same({'connect', 'end'}, log.events)`.
+function H.log()
+  local t = { events = {} }
+  return setmetatable(t, {
+    __call = function(self, v) self.events[#self.events + 1] = v end,
+  })
+end
+
+-- A listening TCP server on an OS-assigned port; calls `fn(port)` once listening.
+function H.listen(server, fn)
+  server:listen(0, '127.0.0.1', function() fn(server:address().port) end)
+  return server
+end
+
+return H
