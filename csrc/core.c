@@ -12,7 +12,14 @@ NET_EXPORT int luaopen_net_core(lua_State *L);
 
 int luaopen_net_core(lua_State *L) {
   luaL_checkversion(L);
+  /* One core per Lua state, however often it is required (busted's
+   * insulation reloads modules between spec files): a second loop binding
+   * would compete with the first for the same libuv loop. */
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "net.core") == LUA_TTABLE) return 1;
+  lua_pop(L, 1);
   lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "net.core");
   net_open_loop(L);
   net_open_errors(L);
   net_open_classes(L);

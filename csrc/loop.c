@@ -188,9 +188,11 @@ static int loop_gc(lua_State *L) {
   uv_close((uv_handle_t *)&nl->immediate_check, NULL);
   uv_close((uv_handle_t *)&nl->immediate_idle, NULL);
   /* any handle still open (finalizers close theirs) is closed now */
-  while (nl->open.next != &nl->open) nl->open.next->close(nl->open.next);
-  while (uv_run(nl->loop, UV_RUN_NOWAIT) != 0 && nl->handles > 0) {
+  for (net_link *link = nl->open.next, *next; link != &nl->open; link = next) {
+    next = link->next;
+    link->close(link);
   }
+  for (int pass = 0; pass < 64 && nl->handles > 0; pass++) uv_run(nl->loop, UV_RUN_NOWAIT);
   /* one more pass lets the two immediate handles finish closing */
   uv_run(nl->loop, UV_RUN_NOWAIT);
   nl->L = NULL;

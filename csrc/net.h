@@ -132,7 +132,9 @@ void net_setfuncs(lua_State *L, const luaL_Reg *funcs);
 void net_open_classes(lua_State *L);
 net_obj *net_obj_new(lua_State *L, const char *mt);
 net_obj *net_obj_check(lua_State *L, int idx); /* a socket or a server */
-net_handle *net_handle_check(lua_State *L, int idx); /* ... with an open handle */
+/* the handle of a socket or server, or NULL when it is closed or closing:
+ * methods then answer nil, EBADF (the Lua layer guards what users see) */
+net_handle *net_handle_check(lua_State *L, int idx);
 net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, int arg,
                            int *err);
 void net_handle_close(net_handle *h);

@@ -171,9 +171,7 @@ net_obj *net_obj_check(lua_State *L, int idx) {
 
 net_handle *net_handle_check(lua_State *L, int idx) {
   net_obj *obj = net_obj_check(L, idx);
-  if (obj->h == NULL || (obj->h->flags & NET_F_CLOSING)) {
-    luaL_error(L, "net: the handle is closed");
-  }
+  if (obj->h == NULL || (obj->h->flags & NET_F_CLOSING)) return NULL;
   return obj->h;
 }
 

@@ -20,6 +20,7 @@ static int m_init_pipe(lua_State *L) {
  * names; libuv 1.44 lacks it, so bind through the fd there. */
 static int m_bind_path(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   size_t len;
   const char *path = luaL_checklstring(L, 2, &len);
   if (len > 0 && path[0] == '\0') return net_push_uv_result(L, UV_ENOTSUP);
@@ -42,6 +43,7 @@ static void on_pipe_connect(uv_connect_t *req, int status) {
 /* sock:_connectPath(path): the connect hook reports the outcome */
 static int m_connect_path(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   const char *path = luaL_checkstring(L, 2);
   h->connect_req.data = h;
   uv_pipe_connect(&h->connect_req, &h->u.pipe, path, on_pipe_connect);
@@ -51,6 +53,7 @@ static int m_connect_path(lua_State *L) {
 /* obj:_open(fd): wrap an existing descriptor */
 static int m_open(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int fd = (int)luaL_checkinteger(L, 2);
   int rc = (h->flags & NET_F_PIPE) ? uv_pipe_open(&h->u.pipe, fd) : uv_tcp_open(&h->u.tcp, fd);
   return net_push_uv_result(L, rc);
@@ -58,6 +61,7 @@ static int m_open(lua_State *L) {
 
 static int push_pipe_name(lua_State *L, int peer) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   char buf[256];
   size_t len = sizeof(buf);
   int rc = peer ? uv_pipe_getpeername(&h->u.pipe, buf, &len)
@@ -73,6 +77,7 @@ static int m_pipe_peer(lua_State *L) { return push_pipe_name(L, 1); }
 /* server:_chmod(readable, writable): readableAll / writableAll */
 static int m_chmod(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int mode = (lua_toboolean(L, 2) ? UV_READABLE : 0) | (lua_toboolean(L, 3) ? UV_WRITABLE : 0);
   return net_push_uv_result(L, mode ? uv_pipe_chmod(&h->u.pipe, mode) : 0);
 }

@@ -38,6 +38,7 @@ static void on_connection(uv_stream_t *server, int status) {
 /* server:_listen(backlog) -> true | nil, errno */
 static int m_listen(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int backlog = (int)luaL_optinteger(L, 2, 511);
   return net_push_uv_result(L, uv_listen(&h->u.stream, backlog, on_connection));
 }

@@ -55,6 +55,7 @@ void net_stream_touch(net_handle *h) {
 /* sock:_setTimeout(ms): 0 disables */
 static int m_set_timeout(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   lua_Integer ms = luaL_checkinteger(L, 2);
   h->timeout_ms = ms > 0 ? (uint64_t)ms : 0;
   if (uv_timer_stop(&h->timer) == 0) h->flags &= ~NET_F_TIMER_ARMED;
@@ -106,6 +107,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
 static int m_read_start(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int rc = 0;
   if (!(h->flags & NET_F_READING)) {
     rc = uv_read_start(&h->u.stream, on_alloc, on_read);
@@ -116,6 +118,7 @@ static int m_read_start(lua_State *L) {
 
 static int m_read_stop(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int rc = 0;
   if (h->flags & NET_F_READING) {
     rc = uv_read_stop(&h->u.stream);
@@ -249,6 +252,7 @@ static int push_pending(lua_State *L, net_handle *h, const char *base, size_t le
  * Errors are reported through the written hook, never raised. */
 static int m_write(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   int has_cb = !lua_isnoneornil(L, 3);
@@ -299,6 +303,7 @@ static int m_write(lua_State *L) {
 /* sock:_cork(on): while corked, writes wait and leave together */
 static int m_cork(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   if (lua_toboolean(L, 2)) {
     h->flags |= NET_F_CORKED;
   } else {
@@ -345,6 +350,7 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
  * reports the result. Returns true, or nil and the libuv error. */
 static int m_shutdown(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int rc;
   h->flags &= ~NET_F_CORKED;
   submit_pending(h);
@@ -371,6 +377,7 @@ static int m_write_queue_size(lua_State *L) {
 
 static int m_set_hwm(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   lua_Integer hwm = luaL_checkinteger(L, 2);
   h->hwm = hwm > 0 ? (size_t)hwm : 0;
   return 0;

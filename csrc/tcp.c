@@ -61,6 +61,7 @@ static int m_init_tcp(lua_State *L) {
 /* obj:_bind(ip, port[, ipv6only]) */
 static int m_bind(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   const char *ip = luaL_checkstring(L, 2);
   int port = (int)luaL_checkinteger(L, 3);
   unsigned int flags = lua_toboolean(L, 4) ? UV_TCP_IPV6ONLY : 0;
@@ -86,6 +87,7 @@ static void on_connect(uv_connect_t *req, int status) {
 /* sock:_connect(ip, port): the connect hook reports the outcome */
 static int m_connect(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   const char *ip = luaL_checkstring(L, 2);
   int port = (int)luaL_checkinteger(L, 3);
   struct sockaddr_storage ss;
@@ -98,6 +100,7 @@ static int m_connect(lua_State *L) {
 /* obj:_sockname() / sock:_peername() -> {address, family, port} | nil, errno */
 static int push_name(lua_State *L, int peer) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   struct sockaddr_storage ss;
   int len = sizeof(ss);
   int rc = peer ? uv_tcp_getpeername(&h->u.tcp, (struct sockaddr *)&ss, &len)
@@ -112,6 +115,7 @@ static int m_peername(lua_State *L) { return push_name(L, 1); }
 
 static int m_set_nodelay(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   return net_push_uv_result(L, uv_tcp_nodelay(&h->u.tcp, lua_toboolean(L, 2)));
 }
 
@@ -119,6 +123,7 @@ static int m_set_nodelay(lua_State *L) {
  * TCP_KEEPINTVL=1 and TCP_KEEPCNT=10 unless told otherwise. */
 static int m_set_keepalive(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   int enable = lua_toboolean(L, 2);
   int delay = (int)luaL_optinteger(L, 3, 0);
   int interval = (int)luaL_optinteger(L, 4, 1);
@@ -139,11 +144,13 @@ static int m_set_keepalive(lua_State *L) {
 /* sock:_closeReset(): close with RST instead of FIN (resetAndDestroy) */
 static int m_close_reset(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   return net_push_uv_result(L, net_handle_reset(h));
 }
 
 static int m_fileno(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   uv_os_fd_t fd;
   int rc = uv_fileno(&h->u.handle, &fd);
   if (rc != 0) return net_push_uv_result(L, rc);

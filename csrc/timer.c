@@ -7,8 +7,11 @@
 
 #define NET_TIMER_MT "net.Timer"
 
+typedef struct net_timer_ud net_timer_ud;
+
 typedef struct net_timer {
   uv_timer_t t;
+  net_timer_ud *ud; /* the userdata pointing here, while it does */
   net_link link;
   net_loop *nl;
   int cb_ref;
@@ -16,9 +19,9 @@ typedef struct net_timer {
   int closing;
 } net_timer;
 
-typedef struct {
+struct net_timer_ud {
   net_timer *timer;
-} net_timer_ud;
+};
 
 static void release_refs(net_timer *tm) {
   if (tm->nl->L == NULL) return;
@@ -29,6 +32,7 @@ static void release_refs(net_timer *tm) {
 
 static void on_timer_closed(uv_handle_t *handle) {
   net_timer *tm = (net_timer *)handle->data;
+  if (tm->ud != NULL) tm->ud->timer = NULL;
   net_link_remove(tm->nl, &tm->link);
   release_refs(tm);
   free(tm);
@@ -82,6 +86,7 @@ static int l_new_timer(lua_State *L) {
   tm->link.close = close_link;
   net_link_add(nl, &tm->link);
   ud->timer = tm;
+  tm->ud = ud;
   return 1;
 }
 
@@ -134,8 +139,10 @@ static int m_is_active(lua_State *L) {
 static int m_close(lua_State *L) {
   net_timer_ud *ud = (net_timer_ud *)luaL_checkudata(L, 1, NET_TIMER_MT);
   if (ud->timer != NULL) {
-    timer_close(ud->timer);
+    net_timer *tm = ud->timer;
+    tm->ud = NULL;
     ud->timer = NULL;
+    timer_close(tm);
   }
   return 0;
 }
