@@ -51,6 +51,12 @@ static int pcall_top(net_loop *nl, int nargs) {
   lua_State *L = nl->L;
   int base = lua_gettop(L) - nargs;
   int rc;
+  if (nl->error_ref != LUA_NOREF) {
+    /* an error is on its way out of net.run(): as in Node, where the
+     * process would be dying, no further callback runs */
+    lua_settop(L, base - 1);
+    return LUA_ERRRUN;
+  }
   lua_pushcfunction(L, message_handler);
   lua_insert(L, base);
   nl->depth++;
@@ -171,9 +177,20 @@ static int l_now(lua_State *L) {
   return 1;
 }
 
+/* core.handleCount() -> sockets and servers open, timers open */
 static int l_handle_count(lua_State *L) {
-  lua_pushinteger(L, net_loop_get(L)->handles);
-  return 1;
+  net_loop *nl = net_loop_get(L);
+  lua_Integer streams = 0, timers = 0;
+  for (net_link *link = nl->open.next; link != &nl->open; link = link->next) {
+    if (link->is_timer) {
+      timers++;
+    } else {
+      streams++;
+    }
+  }
+  lua_pushinteger(L, streams);
+  lua_pushinteger(L, timers);
+  return 2;
 }
 
 static int loop_gc(lua_State *L) {

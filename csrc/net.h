@@ -39,6 +39,7 @@ enum net_hook {
 typedef struct net_link {
   struct net_link *prev, *next;
   void (*close)(struct net_link *link);
+  int is_timer; /* timers are not counted as leaks when unref'd */
 } net_link;
 
 typedef struct net_loop {
@@ -54,6 +55,8 @@ typedef struct net_loop {
   uv_check_t immediate_check; /* runs setImmediate callbacks */
   uv_idle_t immediate_idle;   /* keeps the poll phase from blocking */
   int immediate_ref;          /* the Lua function that runs immediates */
+  void *timer_pool;           /* stopped timers kept for reuse (timer.c) */
+  int timer_pool_len;
   char read_buf[NET_READ_BUF_SIZE];
 } net_loop;
 

@@ -52,8 +52,11 @@ static void on_handle_closed(uv_handle_t *handle) {
   net_link_remove(nl, &h->link);
   net_stream_release_writes(h, UV_ECANCELED);
   if (net_push_self(h)) {
+    /* the hook may still read the counters (obj->h stays set during it);
+     * every other method sees the handle as closed */
     net_obj *obj = (net_obj *)lua_touserdata(nl->L, -2);
-    if (obj->h == h) obj->h = NULL;
+    lua_pushvalue(nl->L, -2);
+    int obj_ref = luaL_ref(nl->L, LUA_REGISTRYINDEX);
     if (nl->hook_refs[NET_HOOK_CLOSE] != LUA_NOREF) {
       net_push_hook(nl, NET_HOOK_CLOSE);
       lua_insert(nl->L, -3);
@@ -61,6 +64,8 @@ static void on_handle_closed(uv_handle_t *handle) {
     } else {
       lua_pop(nl->L, 2);
     }
+    if (obj->h == h) obj->h = NULL;
+    luaL_unref(nl->L, LUA_REGISTRYINDEX, obj_ref);
   }
   if (nl->L != NULL) luaL_unref(nl->L, LUA_REGISTRYINDEX, h->self_ref);
   h->self_ref = LUA_NOREF;

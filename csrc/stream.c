@@ -248,20 +248,22 @@ static int push_pending(lua_State *L, net_handle *h, const char *base, size_t le
   return 0;
 }
 
-/* sock:_write(data[, cb]) -> below high-water mark (Node's write() value).
+/* sock:_write(data[, cb[, syncCb]]) -> below, done. `below`: under the
+ * high-water mark (Node's write() value); `done`: the kernel took it all
+ * at once. With syncCb, such a write leaves its callback to the caller
+ * (Node calls it at once when flushing writes made while connecting).
  * Errors are reported through the written hook, never raised. */
 static int m_write(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   int has_cb = !lua_isnoneornil(L, 3);
+  int sync_cb = lua_toboolean(L, 4);
   int below;
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   lua_settop(L, 3);
   h->queued += len;
   h->bytes_written += len;
-  below = h->queued < h->hwm;
-  if (!below) h->flags |= NET_F_NEED_DRAIN;
   net_stream_touch(h);
   if (h->inflight == 0 && h->npending == 0 && !(h->flags & NET_F_CORKED)) {
     int n = 0;
@@ -271,19 +273,25 @@ static int m_write(lua_State *L) {
     }
     if (n == (int)len || (n < 0 && n != UV_EAGAIN && n != UV_ENOSYS)) {
       /* all written (or failed): report like a finished write, later */
+      int done = n == (int)len;
+      int cb_later = has_cb && !(done && sync_cb);
       h->queued -= len;
-      if (n < 0 || has_cb || (h->flags & NET_F_NEED_DRAIN)) {
+      /* as Node 20: measured after the kernel took its share */
+      below = h->queued < h->hwm;
+      if (!below) h->flags |= NET_F_NEED_DRAIN;
+      if (!done || cb_later || (h->flags & NET_F_NEED_DRAIN)) {
         net_wentry e = {data, len, LUA_NOREF, LUA_NOREF};
-        if (has_cb) {
+        if (cb_later) {
           lua_getiuservalue(L, 1, 2);
           lua_pushvalue(L, 3);
           e.cb_ref = luaL_ref(L, -2);
           lua_pop(L, 1);
         }
-        report_written(h, &e, 1, n < 0 ? n : 0, 1);
+        report_written(h, &e, 1, done ? 0 : n, 1);
       }
       lua_pushboolean(L, below);
-      return 1;
+      lua_pushboolean(L, done);
+      return 2;
     }
     if (n > 0) {
       h->queued -= (size_t)n;
@@ -296,8 +304,19 @@ static int m_write(lua_State *L) {
     if (push_pending(L, h, data, len, has_cb) != 0) return luaL_error(L, "net: out of memory");
     if (h->inflight == 0 && !(h->flags & NET_F_CORKED)) submit_pending(h);
   }
+  below = h->queued < h->hwm;
+  if (!below) h->flags |= NET_F_NEED_DRAIN;
   lua_pushboolean(L, below);
-  return 1;
+  lua_pushboolean(L, 0);
+  return 2;
+}
+
+/* sock:_needDrain(): the next time the queue empties, report it (for
+ * writes Lua held while connecting that went past the high-water mark) */
+static int m_need_drain(lua_State *L) {
+  net_handle *h = net_handle_check(L, 1);
+  if (h != NULL) h->flags |= NET_F_NEED_DRAIN;
+  return 0;
 }
 
 /* sock:_cork(on): while corked, writes wait and leave together */
@@ -396,6 +415,7 @@ static const luaL_Reg stream_methods[] = {
     {"_write", m_write},
     {"_cork", m_cork},
     {"_takeDrain", m_take_drain},
+    {"_needDrain", m_need_drain},
     {"_shutdown", m_shutdown},
     {"_stats", m_stats},
     {"_writeQueueSize", m_write_queue_size},

@@ -1,6 +1,10 @@
 /* timer.c: one libuv timer per userdata, for net.timers and the specs.
  * A started timer holds a reference to its userdata (so it fires even if
- * the user dropped it); the memory is freed only when libuv has closed it. */
+ * the user dropped it); the memory is freed only when libuv has closed it.
+ * A closed timer goes back to a small pool instead of being closed: a
+ * cleared setTimeout then costs no handle close (and leaves no closing
+ * handle to keep the loop alive for one more turn, as Node's timers
+ * don't). */
 #include <stdlib.h>
 
 #include "net.h"
@@ -17,7 +21,11 @@ typedef struct net_timer {
   int cb_ref;
   int self_ref;
   int closing;
+  struct net_timer *next_free; /* in the pool */
+  int pooled;
 } net_timer;
+
+#define NET_TIMER_POOL_MAX 64
 
 struct net_timer_ud {
   net_timer *timer;
@@ -30,8 +38,21 @@ static void release_refs(net_timer *tm) {
   tm->self_ref = tm->cb_ref = LUA_NOREF;
 }
 
+static void pool_remove(net_timer *tm) {
+  net_loop *nl = tm->nl;
+  net_timer **at = (net_timer **)&nl->timer_pool;
+  while (*at != NULL && *at != tm) at = &(*at)->next_free;
+  if (*at == tm) {
+    *at = tm->next_free;
+    nl->timer_pool_len--;
+  }
+  tm->pooled = 0;
+  tm->next_free = NULL;
+}
+
 static void on_timer_closed(uv_handle_t *handle) {
   net_timer *tm = (net_timer *)handle->data;
+  if (tm->pooled) pool_remove(tm);
   if (tm->ud != NULL) tm->ud->timer = NULL;
   net_link_remove(tm->nl, &tm->link);
   release_refs(tm);
@@ -42,6 +63,24 @@ static void timer_close(net_timer *tm) {
   if (tm->closing) return;
   tm->closing = 1;
   uv_close((uv_handle_t *)&tm->t, on_timer_closed);
+}
+
+/* The userdata is done with the timer: stop it and keep it for reuse. */
+static void timer_release(net_timer *tm) {
+  net_loop *nl = tm->nl;
+  if (tm->closing) return;
+  if (nl->timer_pool_len >= NET_TIMER_POOL_MAX || nl->L == NULL) {
+    timer_close(tm);
+    return;
+  }
+  uv_timer_stop(&tm->t);
+  uv_ref((uv_handle_t *)&tm->t);
+  release_refs(tm);
+  tm->ud = NULL;
+  tm->pooled = 1;
+  tm->next_free = (net_timer *)nl->timer_pool;
+  nl->timer_pool = tm;
+  nl->timer_pool_len++;
 }
 
 static void close_link(net_link *link) {
@@ -71,9 +110,16 @@ static void on_timer(uv_timer_t *t) {
 static int l_new_timer(lua_State *L) {
   net_loop *nl = net_loop_get(L);
   net_timer_ud *ud = (net_timer_ud *)lua_newuserdatauv(L, sizeof(net_timer_ud), 0);
-  net_timer *tm = (net_timer *)calloc(1, sizeof(net_timer));
+  net_timer *tm = (net_timer *)nl->timer_pool;
   ud->timer = NULL;
   luaL_setmetatable(L, NET_TIMER_MT);
+  if (tm != NULL) {
+    pool_remove(tm);
+    ud->timer = tm;
+    tm->ud = ud;
+    return 1;
+  }
+  tm = (net_timer *)calloc(1, sizeof(net_timer));
   if (tm == NULL) return luaL_error(L, "net: out of memory");
   int rc = uv_timer_init(nl->loop, &tm->t);
   if (rc != 0) {
@@ -84,6 +130,7 @@ static int l_new_timer(lua_State *L) {
   tm->nl = nl;
   tm->cb_ref = tm->self_ref = LUA_NOREF;
   tm->link.close = close_link;
+  tm->link.is_timer = 1;
   net_link_add(nl, &tm->link);
   ud->timer = tm;
   tm->ud = ud;
@@ -142,7 +189,7 @@ static int m_close(lua_State *L) {
     net_timer *tm = ud->timer;
     tm->ud = NULL;
     ud->timer = NULL;
-    timer_close(tm);
+    timer_release(tm);
   }
   return 0;
 }

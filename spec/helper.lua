@@ -25,12 +25,12 @@ function H.run(ms)
     pcall(net.run)
     error(err, 0)
   end
-  pcall(net.run, 'nowait') -- lets the deadline timer finish closing
   if timed_out then
     pcall(net.run)
     error(string.format('deadline of %d ms passed: the loop hung', ms), 0)
   end
-  -- what is still open now is held by nothing but an unref: a leak
+  -- a socket or server still open now is held by nothing but an unref:
+  -- a leak (an unref'd timer is not)
   local left = core.handleCount()
   if left > 0 then
     core.closeAll()

@@ -188,10 +188,12 @@ function EventEmitter:emit(name, ...)
   if h == nil then
     if name == 'error' then
       local err = ...
-      if err == nil then
-        err = errors.new('Error', 'ERR_UNHANDLED_ERROR', 'Unhandled error. (undefined)')
-      end
-      error(err, 0)
+      if errors.Error.is(err) then error(err, 0) end
+      -- Node throws Error values as they are, and wraps anything else
+      local shown = err == nil and 'undefined' or errors.inspect(err)
+      local wrapped = errors.new('Error', 'ERR_UNHANDLED_ERROR', 'Unhandled error. (' .. shown .. ')')
+      wrapped.context = err
+      error(wrapped, 0)
     end
     return false
   end
@@ -245,8 +247,11 @@ function EventEmitter:eventNames()
 end
 
 function EventEmitter:setMaxListeners(n)
-  if math.type(n) == nil or n < 0 then
-    errors.raise(errors.outOfRange('n', 'a non-negative number', n))
+  if type(n) ~= 'number' then
+    errors.raise(errors.invalidArgType('setMaxListeners', 'number', n))
+  end
+  if n < 0 or n ~= n then
+    errors.raise(errors.outOfRange('setMaxListeners', '>= 0', n))
   end
   self._maxListeners = n
   return self

@@ -172,7 +172,8 @@ function Server:listen(...)
   if host == nil or host == '' then
     listen_tcp(self, st, nil, port, backlog, options.ipv6Only)
   elseif host:match('^%d+%.%d+%.%d+%.%d+$') or host:find(':', 1, true) then
-    listen_tcp(self, st, host, port, backlog, options.ipv6Only)
+    -- Node looks the host up first, even an IP literal: bound a tick later
+    nextTick(function() listen_tcp(self, st, host, port, backlog, options.ipv6Only) end)
   else
     local ok, errno = core.getaddrinfo(host, 0, core.AI_ADDRCONFIG, function(lerr, list)
       if lerr ~= nil then

@@ -23,6 +23,7 @@ setmetatable(Socket, { __index = EventEmitter })
 
 local M = { Socket = Socket, hooks = {} }
 local hooks = M.hooks
+local flush_pending
 
 local function is_ip(host)
   return host:match('^%d+%.%d+%.%d+%.%d+$') ~= nil or host:find(':', 1, true) ~= nil
@@ -47,7 +48,7 @@ local function reset_state(st)
   st._endScheduled = false
   st._pending = {}      -- writes made before the connection exists
   st._pendingBytes = 0
-  st._needDrain = false
+  st._heldNeedDrain = false
   st._hadError = false
   st._errorEmitted = false
   st._closed = false
@@ -95,14 +96,20 @@ local function emit_error_nt(sock, st, err)
   sock:emit('error', err)
 end
 
-local function emit_close(sock, st)
-  if st._closed then return end
-  st._closed = true
+-- A server counts its connection gone when the socket is destroyed (as
+-- Node's _destroy), before the socket's own 'close'.
+local function leave_server(st)
   local server = st._server
   if server ~= nil then
     st._server = nil
     server:_connectionClosed()
   end
+end
+
+local function emit_close(sock, st)
+  if st._closed then return end
+  st._closed = true
+  leave_server(st)
   sock:emit('close', st._hadError)
 end
 
@@ -122,6 +129,7 @@ function Socket:destroy(err)
   else
     nextTick(emit_close, self, st)
   end
+  leave_server(st)
   return self
 end
 
@@ -211,7 +219,11 @@ function hooks.data(sock, st, chunk)
     chunk = dec:write(chunk)
     if chunk == '' then return end
   end
-  if st._flowing and st._rlen == 0 and emit_data(sock, st, chunk) then return end
+  if st._flowing and st._rlen == 0 then
+    -- flowing: to the listeners, or to nobody (Node drops it too)
+    emit_data(sock, st, chunk)
+    return
+  end
   local buf = st._rbuf
   buf[#buf + 1] = chunk
   st._rlen = st._rlen + #chunk
@@ -293,6 +305,36 @@ local function write_error(sock, st, err, cb, emit)
   end
 end
 
+-- Writes held while connecting leave together once connected, from a
+-- 'connect' listener as in Node. When the kernel takes them at once, 'drain'
+-- (if a write returned false) and then their callbacks run right there.
+function flush_pending(sock, st)
+  local pending = st._pending
+  st._pending, st._pendingBytes = {}, 0
+  local need_drain = st._heldNeedDrain
+  st._heldNeedDrain = false
+  local cbs, data = {}, {}
+  for i, w in ipairs(pending) do
+    data[i] = w[1]
+    if w[2] then cbs[#cbs + 1] = w[2] end
+  end
+  local all_cb = #cbs > 0 and function(err)
+    for _, cb in ipairs(cbs) do cb(err) end
+  end or nil
+  if st.destroyed then
+    if all_cb then nextTick(all_cb, errors.new('Error', 'ERR_STREAM_DESTROYED',
+      'Cannot call write after a stream was destroyed')) end
+    return
+  end
+  if st._corked > 0 then sock:_cork(true) end
+  if need_drain then sock:_needDrain() end
+  local _, done = sock:_write(#data == 1 and data[1] or table.concat(data), all_cb, true)
+  if done then
+    if sock:_takeDrain() and not st.writableEnded then sock:emit('drain') end
+    if all_cb then all_cb(nil) end
+  end
+end
+
 -- Node's write(): the data leave through C at once when connected, or wait
 -- in st._pending until the connection is made.
 function Socket:write(data, enc, cb)
@@ -322,10 +364,14 @@ function Socket:write(data, enc, cb)
   end
   if st.connecting or not core.hasHandle(self) then
     local p = st._pending
+    if #p == 0 then
+      -- as Node, the held writes go out from a 'connect' listener added now
+      self:once('connect', function() flush_pending(self, st) end)
+    end
     p[#p + 1] = { data, cb }
     st._pendingBytes = st._pendingBytes + #data
     local below = st._pendingBytes < st.writableHighWaterMark
-    if not below then st._needDrain = true end
+    if not below then st._heldNeedDrain = true end
     return below
   end
   return self:_write(data, cb)
@@ -342,11 +388,12 @@ function hooks.written(sock, st, errno, cbs)
       sock:destroy(err)
     end
   end
-  if cbs ~= nil then
-    for i = 1, #cbs do cbs[i](err) end
-  end
+  -- as Node's afterWrite: 'drain' first, then the callbacks
   if err == nil and not st.writableEnded and not st.destroyed and sock:_takeDrain() then
     sock:emit('drain')
+  end
+  if cbs ~= nil then
+    for i = 1, #cbs do cbs[i](err) end
   end
 end
 
@@ -459,21 +506,8 @@ function hooks.connect(sock, st, status)
   st.writable = not st.writableEnded
   if st._noDelay then sock:_setNoDelay(true) end
   if st._keepAlive then sock:setKeepAlive(true, st._keepAliveInitialDelay) end
-  sock:emit('connect')
-  -- writes made while connecting go out now, in order
-  local pending = st._pending
-  st._pending, st._pendingBytes = {}, 0
   if st._corked > 0 then sock:_cork(true) end
-  for _, w in ipairs(pending) do
-    if st.destroyed then break end
-    sock:_write(w[1], w[2])
-  end
-  if st._needDrain then
-    st._needDrain = false
-    if #pending > 0 then sock:_write('', function()
-      if not st.writableEnded and not st.destroyed then sock:emit('drain') end
-    end) end
-  end
+  sock:emit('connect')
   sock:emit('ready')
   if st.destroyed then return end
   if st.writableEnded then shutdown(sock, st) end
@@ -503,6 +537,9 @@ end
 -- The connect attempt's handle closed: try the next address if one is
 -- waiting, else emit 'close'.
 function hooks.close(obj, st)
+  -- keep the counters for reads after close (Node's kBytesRead/Written)
+  local read, written = obj:_stats()
+  st._bytesRead, st._bytesWritten = read, written
   if st._reconnecting then
     st._reconnecting = false
     st._addrIndex = st._addrIndex + 1
@@ -566,7 +603,7 @@ local function normalize(...)
     return a1, type(a2) == 'function' and a2 or nil
   end
   local nargs = select('#', ...)
-  local cb = select(nargs, ...)
+  local cb = nargs > 0 and select(nargs, ...) or nil
   if type(cb) ~= 'function' then cb = nil end
   if type(a1) == 'string' and not validate.isPortLike(a1) then
     return { path = a1 }, cb
@@ -751,16 +788,20 @@ function getters.localAddress(sock) local n = local_name(sock) return n and n.ad
 function getters.localPort(sock) local n = local_name(sock) return n and n.port end
 function getters.localFamily(sock) local n = local_name(sock) return n and n.family end
 
+-- counters of the open handle, or those it had when it closed
 function getters.bytesRead(sock)
-  local st = fields(sock)
-  local read = sock:_stats()
-  return st._bytesRead + read
+  if core.hasHandle(sock) then return (sock:_stats()) end
+  return fields(sock)._bytesRead
 end
 
 function getters.bytesWritten(sock)
   local st = fields(sock)
-  local _, written = sock:_stats()
-  return st._bytesWritten + written + st._pendingBytes
+  local written = st._bytesWritten
+  if core.hasHandle(sock) then
+    local _
+    _, written = sock:_stats()
+  end
+  return written + st._pendingBytes
 end
 
 function getters.writableLength(sock)
