@@ -249,13 +249,19 @@ end
 
 function Socket:pause()
   local st = fields(self)
-  st._flowing = false
+  if st._flowing ~= false then
+    st._flowing = false
+    self:emit('pause')
+  end
   if st._onread ~= nil and core.hasHandle(self) then self:_readStop() end
   return self
 end
 
 local function resume_nt(sock, st)
-  if st._flowing then flow(sock, st) end
+  if st._flowing then
+    sock:emit('resume')
+    flow(sock, st)
+  end
 end
 
 function Socket:resume()
