@@ -51,15 +51,22 @@ static int pcall_top(net_loop *nl, int nargs) {
   lua_State *L = nl->L;
   int base = lua_gettop(L) - nargs;
   int rc;
-  if (nl->error_ref != LUA_NOREF) {
+  if (nl->error_ref != LUA_NOREF || lua_isnil(L, base)) {
     /* an error is on its way out of net.run(): as in Node, where the
-     * process would be dying, no further callback runs */
+     * process would be dying, no further callback runs (nil: the hooks
+     * are gone, the state is closing) */
     lua_settop(L, base - 1);
-    return LUA_ERRRUN;
+    return nl->error_ref != LUA_NOREF ? LUA_ERRRUN : LUA_OK;
+  }
+  nl->depth++;
+  if (nl->msgh_index != 0 && nl->depth == 1) {
+    rc = lua_pcall(L, nargs, 0, nl->msgh_index);
+    nl->depth--;
+    if (rc != LUA_OK) record_error(nl);
+    return rc;
   }
   lua_pushcfunction(L, message_handler);
   lua_insert(L, base);
-  nl->depth++;
   rc = lua_pcall(L, nargs, 0, base);
   nl->depth--;
   if (rc != LUA_OK) record_error(nl);
@@ -137,12 +144,16 @@ static int l_run(lua_State *L) {
   int alive;
   if (nl->depth > 0) return luaL_error(L, "net.run: the loop is already running");
   if (L != nl->L) return luaL_error(L, "net.run: call it from the main thread");
+  lua_settop(L, 1);
+  lua_pushcfunction(L, message_handler);
+  nl->msgh_index = lua_gettop(L);
   drain_ticks(nl);
   if (nl->error_ref == LUA_NOREF) {
     alive = uv_run(nl->loop, modes[mode]);
   } else {
     alive = 1;
   }
+  nl->msgh_index = 0;
   if (nl->error_ref != LUA_NOREF) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, nl->error_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, nl->error_ref);

@@ -50,6 +50,8 @@ typedef struct net_loop {
   lua_Integer ticks_head, ticks_tail;
   int error_ref;       /* the error that stopped the loop, or LUA_NOREF */
   int depth;           /* nesting of Lua calls made from callbacks */
+  int msgh_index;      /* stack slot of the message handler while net.run
+                        * runs the loop (saves pushing it per callback) */
   int handles;         /* open net handles, for leak checks */
   net_link open;       /* list head of open handles */
   uv_check_t immediate_check; /* runs setImmediate callbacks */

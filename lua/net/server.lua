@@ -215,7 +215,7 @@ function M.hooks.connection(server, st, client, status)
     allowHalfOpen = st.allowHalfOpen,
     highWaterMark = st.highWaterMark,
   })
-  cst.readable, cst.writable = true, true
+  cst.readable, cst.writable, cst._open = true, true, true
   cst.server = server
   cst._server = server
   st._connections = st._connections + 1

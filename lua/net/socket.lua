@@ -11,8 +11,19 @@ local EventEmitter = require('net.emitter')
 local validate = require('net.validate')
 local encoding = require('net.encoding')
 
-local fields = core.fields
 local nextTick = core.nextTick
+
+-- state[obj] is the object's fields table. A weak-keyed cache in front of
+-- core.fields(obj): a plain table read on the hot path instead of a C call.
+local state = setmetatable({}, {
+  __mode = 'k',
+  __index = function(t, obj)
+    local st = core.fields(obj)
+    t[obj] = st
+    return st
+  end,
+})
+local function fields(obj) return state[obj] end
 local ECANCELED = core.errno.ECANCELED
 local ENOTCONN = core.errno.ENOTCONN
 
@@ -21,7 +32,7 @@ local Socket = class.methods
 local getters, setters = class.getters, class.setters
 setmetatable(Socket, { __index = EventEmitter })
 
-local M = { Socket = Socket, hooks = {} }
+local M = { Socket = Socket, hooks = {}, state = state }
 local hooks = M.hooks
 local flush_pending
 
@@ -35,6 +46,7 @@ end
 -- connected again (Node's _undestroy).
 local function reset_state(st)
   st.connecting = false
+  st._open = false      -- connected and writable: write()'s fast path
   st.destroyed = false
   st.readable = false
   st.writable = false
@@ -117,6 +129,7 @@ function Socket:destroy(err)
   local st = fields(self)
   if st.destroyed then return self end
   st.destroyed = true
+  st._open = false
   st.connecting = false
   st.readable = false
   st.writable = false
@@ -153,6 +166,7 @@ function Socket:resetAndDestroy()
       return self
     end
     st.destroyed = true
+    st._open = false
     st.readable, st.writable = false, false
     return self, errno
   end
@@ -172,7 +186,10 @@ local function end_readable_nt(sock, st)
   if st.readableEnded or st._rlen > 0 or st.destroyed then return end
   st.readableEnded = true
   st.readable = false
-  if not st.allowHalfOpen then st._writeAfterFIN = true end
+  if not st.allowHalfOpen then
+    st._writeAfterFIN = true
+    st._open = false
+  end
   sock:emit('end')
   if st.destroyed then return end
   if st.writable and not st.allowHalfOpen then
@@ -317,6 +334,7 @@ end
 function flush_pending(sock, st)
   local pending = st._pending
   st._pending, st._pendingBytes = {}, 0
+  st._open = st.writable and not st.destroyed and not st.writableEnded
   local need_drain = st._heldNeedDrain
   st._heldNeedDrain = false
   local cbs, data = {}, {}
@@ -343,13 +361,19 @@ end
 
 -- Node's write(): the data leave through C at once when connected, or wait
 -- in st._pending until the connection is made.
+local c_write = Socket._write
+
 function Socket:write(data, enc, cb)
+  local st = state[self]
+  if enc == nil and cb == nil and type(data) == 'string' and st._open then
+    -- the common case, kept short: connected, no encoding, no callback
+    return c_write(self, data)
+  end
   if type(enc) == 'function' then enc, cb = nil, enc end
   if type(data) ~= 'string' then
     errors.raise(errors.invalidArgType('chunk', 'string or an instance of Buffer, TypedArray, or DataView', data), 3)
   end
   validate.func(cb, 'cb')
-  local st = fields(self)
   if enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' and enc ~= 'buffer' then
     data = encoding.encode(data, enc)
   end
@@ -368,7 +392,7 @@ function Socket:write(data, enc, cb)
     write_error(self, st, err, cb, true)
     return false
   end
-  if st.connecting or not core.hasHandle(self) then
+  if not st._open then
     local p = st._pending
     if #p == 0 then
       -- as Node, the held writes go out from a 'connect' listener added now
@@ -380,7 +404,7 @@ function Socket:write(data, enc, cb)
     if not below then st._heldNeedDrain = true end
     return below
   end
-  return self:_write(data, cb)
+  return (c_write(self, data, cb))
 end
 
 -- C: writes finished (or failed); `cbs` lists their callbacks in order.
@@ -475,6 +499,7 @@ function Socket:end_(data, enc, cb)
   end
   if st.writableEnded or st.destroyed then return self end
   st.writableEnded = true
+  st._open = false
   st.writable = false
   if not st.connecting and core.hasHandle(self) then
     shutdown(self, st)
@@ -501,7 +526,8 @@ local function after_connect_failure(sock, st, errno)
 end
 
 function hooks.connect(sock, st, status)
-  if st.destroyed or not st.connecting then return end
+  -- ECANCELED: the handle was closed under the attempt; the close hook ends it
+  if st.destroyed or not st.connecting or status == ECANCELED then return end
   if status < 0 then
     after_connect_failure(sock, st, status)
     return
@@ -510,6 +536,8 @@ function hooks.connect(sock, st, status)
   st._addresses = nil
   st.readable = true
   st.writable = not st.writableEnded
+  -- writes held while connecting go first (flush_pending opens the way)
+  st._open = st.writable and #st._pending == 0
   if st._noDelay then sock:_setNoDelay(true) end
   if st._keepAlive then sock:setKeepAlive(true, st._keepAliveInitialDelay) end
   if st._corked > 0 then sock:_cork(true) end
@@ -555,6 +583,7 @@ function hooks.close(obj, st)
   if not st.destroyed then
     -- closed from below (core.closeAll): finish the teardown
     st.destroyed = true
+    st._open = false
     st.readable, st.writable, st.connecting = false, false, false
   end
   emit_close(obj, st)
