@@ -8,7 +8,8 @@ if #messages == 0 then messages = { 'hello' } end
 local expected = table.concat(messages, '\n') .. '\n'
 
 local received = {}
-local sock = net.connect(port, '127.0.0.1', function()
+local sock
+sock = net.connect(port, '127.0.0.1', function()
   for _, m in ipairs(messages) do print('> ' .. m) end
   sock:end_(expected)
 end)

@@ -31,6 +31,7 @@ local busted_handler = function(options)
 end
 
 package.loaded['net_busted_summary'] = busted_handler
-if #arg == 0 then arg[1] = 'spec' end
-table.insert(arg, 1, '--output=net_busted_summary')
+local args = _G.arg -- busted's runner reads the global arg table
+if #args == 0 then args[1] = 'spec' end
+table.insert(args, 1, '--output=net_busted_summary')
 runner({ standalone = false })

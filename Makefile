@@ -1,0 +1,33 @@
+# Developer shortcuts; the quick start needs no make (see README.md).
+.PHONY: all example test asan valgrind bench fuzz lint rock clean
+
+all:
+	bash tools/setup.sh
+
+example:
+	./run-example.sh
+
+test:
+	./run-tests.sh
+
+asan:
+	SANITIZE=asan ./run-tests.sh
+
+valgrind:
+	SANITIZE=valgrind ./run-tests.sh
+
+bench:
+	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
+	BUILD_DIR=$(CURDIR)/build-release bench/run-echo.sh
+
+fuzz:
+	bash fuzz/run.sh
+
+lint:
+	luacheck lua spec examples bench tools
+
+rock:
+	luarocks --lua-version=5.4 make net-scm-1.rockspec
+
+clean:
+	rm -rf build build-asan build-debug build-release build.luarocks bench/bin fuzz/bin
