@@ -102,6 +102,7 @@ typedef struct net_handle {
   uint64_t bytes_written;
   size_t queued;     /* bytes accepted by write() and not yet written */
   size_t hwm;        /* writable high-water mark */
+  size_t read_size;  /* most bytes one read may deliver (onread's buffer) */
   /* writes accepted but not yet given to libuv (corked or busy) */
   net_wentry *pending;
   size_t npending, cap_pending;

@@ -146,6 +146,7 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   h->nl = nl;
   h->flags = kind;
   h->hwm = 16384;
+  h->read_size = NET_READ_BUF_SIZE;
   h->u.handle.data = h;
   h->timer.data = h;
   h->link.close = close_link;

@@ -1,8 +1,41 @@
 /* pipe.c: Unix domain socket handles for sockets and servers: open by
  * path (abstract names with a leading "\0" on Linux), wrap an fd, names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "net.h"
+
+/* Fill a sockaddr_un; names longer than sun_path are an error (newest
+ * Node throws instead of truncating, as libuv 1.44 would). */
+static int to_sockaddr_un(const char *path, size_t len, struct sockaddr_un *sa, socklen_t *salen) {
+  memset(sa, 0, sizeof(*sa));
+  sa->sun_family = AF_UNIX;
+  if (len >= sizeof(sa->sun_path) + (path[0] == '\0' ? 1 : 0)) return UV_ENAMETOOLONG;
+  memcpy(sa->sun_path, path, len);
+  *salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '\0' ? 0 : 1));
+  return 0;
+}
+
+/* A non-blocking, close-on-exec Unix stream socket. */
+static int unix_socket(void) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  return fd < 0 ? uv_translate_sys_error(errno) : fd;
+}
+
+/* core.pathTooLong(path): what Node checks before it binds or connects */
+static int l_path_too_long(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  struct sockaddr_un sa;
+  socklen_t salen;
+  lua_pushboolean(L, len > 0 && to_sockaddr_un(path, len, &sa, &salen) != 0);
+  return 1;
+}
 
 /* obj:_initPipe([ipc]) -> true | nil, errno */
 static int m_init_pipe(lua_State *L) {
@@ -16,15 +49,34 @@ static int m_init_pipe(lua_State *L) {
   return net_push_uv_result(L, 0);
 }
 
-/* obj:_bindPath(path): uv_pipe_bind2 keeps the leading NUL of abstract
- * names; libuv 1.44 lacks it, so bind through the fd there. */
+/* obj:_bindPath(path): libuv 1.44 cannot bind abstract names (a leading
+ * NUL) nor report a too-long path, so the socket is made and bound here
+ * and handed to libuv with uv_pipe_open. Binding a path that names an
+ * existing file fails with EADDRINUSE, as in Node. */
 static int m_bind_path(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   size_t len;
   const char *path = luaL_checklstring(L, 2, &len);
-  if (len > 0 && path[0] == '\0') return net_push_uv_result(L, UV_ENOTSUP);
-  return net_push_uv_result(L, uv_pipe_bind(&h->u.pipe, path));
+  struct sockaddr_un sa;
+  socklen_t salen;
+  int rc, fd;
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  rc = to_sockaddr_un(path, len, &sa, &salen);
+  if (rc != 0) return net_push_uv_result(L, rc);
+  if (path[0] != '\0') {
+    /* a file path: libuv binds it and unlinks it when the handle closes */
+    return net_push_uv_result(L, uv_pipe_bind(&h->u.pipe, path));
+  }
+  fd = unix_socket();
+  if (fd < 0) return net_push_uv_result(L, fd);
+  if (bind(fd, (struct sockaddr *)&sa, salen) != 0) {
+    rc = uv_translate_sys_error(errno);
+    close(fd);
+    return net_push_uv_result(L, rc);
+  }
+  rc = uv_pipe_open(&h->u.pipe, fd);
+  if (rc != 0) close(fd);
+  return net_push_uv_result(L, rc);
 }
 
 static void on_pipe_connect(uv_connect_t *req, int status) {
@@ -40,13 +92,48 @@ static void on_pipe_connect(uv_connect_t *req, int status) {
   net_call(nl, 3);
 }
 
+/* The connect hook for an abstract-name connect, which finishes at once:
+ * reported from the tick queue, never inside the call. */
+static void defer_connect_result(lua_State *L, net_handle *h, int status) {
+  net_loop *nl = h->nl;
+  (void)L;
+  net_push_hook(nl, NET_HOOK_CONNECT);
+  if (!net_push_self(h)) {
+    lua_pop(nl->L, 1);
+    return;
+  }
+  lua_pushinteger(nl->L, status);
+  net_tick_push(nl, 3);
+}
+
 /* sock:_connectPath(path): the connect hook reports the outcome */
 static int m_connect_path(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
+  size_t len;
+  const char *path = luaL_checklstring(L, 2, &len);
+  struct sockaddr_un sa;
+  socklen_t salen;
+  int rc, fd;
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  const char *path = luaL_checkstring(L, 2);
-  h->connect_req.data = h;
-  uv_pipe_connect(&h->connect_req, &h->u.pipe, path, on_pipe_connect);
+  rc = to_sockaddr_un(path, len, &sa, &salen);
+  if (rc != 0) return net_push_uv_result(L, rc);
+  if (path[0] != '\0') {
+    h->connect_req.data = h;
+    uv_pipe_connect(&h->connect_req, &h->u.pipe, path, on_pipe_connect);
+    return net_push_uv_result(L, 0);
+  }
+  /* abstract name: a Unix connect completes (or fails) at once */
+  fd = unix_socket();
+  if (fd < 0) return net_push_uv_result(L, fd);
+  if (connect(fd, (struct sockaddr *)&sa, salen) != 0) {
+    rc = uv_translate_sys_error(errno);
+    close(fd);
+    defer_connect_result(L, h, rc);
+    return net_push_uv_result(L, 0);
+  }
+  rc = uv_pipe_open(&h->u.pipe, fd);
+  if (rc != 0) close(fd);
+  defer_connect_result(L, h, rc);
   return net_push_uv_result(L, 0);
 }
 
@@ -61,13 +148,24 @@ static int m_open(lua_State *L) {
 
 static int push_pipe_name(lua_State *L, int peer) {
   net_handle *h = net_handle_check(L, 1);
+  struct sockaddr_un sa;
+  socklen_t salen = sizeof(sa);
+  uv_os_fd_t fd;
+  int rc;
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  char buf[256];
-  size_t len = sizeof(buf);
-  int rc = peer ? uv_pipe_getpeername(&h->u.pipe, buf, &len)
-                : uv_pipe_getsockname(&h->u.pipe, buf, &len);
+  /* read the name from the fd: libuv 1.44 drops abstract names' NUL */
+  rc = uv_fileno(&h->u.handle, &fd);
   if (rc != 0) return net_push_uv_result(L, rc);
-  lua_pushlstring(L, buf, len);
+  memset(&sa, 0, sizeof(sa));
+  if ((peer ? getpeername(fd, (struct sockaddr *)&sa, &salen)
+            : getsockname(fd, (struct sockaddr *)&sa, &salen)) != 0) {
+    return net_push_uv_result(L, uv_translate_sys_error(errno));
+  }
+  size_t len = salen > offsetof(struct sockaddr_un, sun_path)
+                   ? salen - offsetof(struct sockaddr_un, sun_path)
+                   : 0;
+  if (len > 0 && sa.sun_path[0] != '\0') len = strnlen(sa.sun_path, len);
+  lua_pushlstring(L, sa.sun_path, len);
   return 1;
 }
 
@@ -101,7 +199,13 @@ static const luaL_Reg pipe_server[] = {
     {NULL, NULL},
 };
 
+static const luaL_Reg pipe_funcs[] = {
+    {"pathTooLong", l_path_too_long},
+    {NULL, NULL},
+};
+
 void net_open_pipe(lua_State *L) {
+  net_setfuncs(L, pipe_funcs);
   net_class_add(L, NET_SOCKET_MT, pipe_common);
   net_class_add(L, NET_SERVER_MT, pipe_common);
   net_class_add(L, NET_SOCKET_MT, pipe_socket);

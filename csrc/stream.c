@@ -69,7 +69,7 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   net_handle *h = (net_handle *)handle->data;
   (void)suggested;
   buf->base = h->nl->read_buf;
-  buf->len = sizeof(h->nl->read_buf);
+  buf->len = h->read_size;
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
@@ -402,6 +402,16 @@ static int m_set_hwm(lua_State *L) {
   return 0;
 }
 
+/* sock:_setReadSize(n): reads deliver at most n bytes (1..64 KiB) */
+static int m_set_read_size(lua_State *L) {
+  net_handle *h = net_handle_check(L, 1);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  if (n < 1 || n > NET_READ_BUF_SIZE) n = NET_READ_BUF_SIZE;
+  h->read_size = (size_t)n;
+  return net_push_uv_result(L, 0);
+}
+
 static int m_is_reading(lua_State *L) {
   net_obj *obj = net_obj_check(L, 1);
   lua_pushboolean(L, obj->h != NULL && (obj->h->flags & NET_F_READING));
@@ -412,6 +422,7 @@ static const luaL_Reg stream_methods[] = {
     {"_readStart", m_read_start},
     {"_readStop", m_read_stop},
     {"_isReading", m_is_reading},
+    {"_setReadSize", m_set_read_size},
     {"_write", m_write},
     {"_cork", m_cork},
     {"_takeDrain", m_take_drain},

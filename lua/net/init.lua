@@ -38,6 +38,8 @@ net.Server = class(server.new, server.Server)
 net.EventEmitter = EventEmitter
 net.Error = errors.Error
 net.timers = require('net.timers')
+net.AbortController = require('net.abort').AbortController
+net.AbortSignal = require('net.abort').AbortSignal
 
 function net.createServer(options, listener)
   return server.new(options, listener)

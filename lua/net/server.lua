@@ -218,6 +218,7 @@ function M.hooks.connection(server, st, client, status)
   cst.readable, cst.writable, cst._open = true, true, true
   cst.server = server
   cst._server = server
+  cst._isTcp = st._pipePath == nil
   st._connections = st._connections + 1
   if st.noDelay and client._setNoDelay then client:_setNoDelay(true) end
   if st.keepAlive then client:setKeepAlive(true, st.keepAliveInitialDelay) end

@@ -10,6 +10,7 @@ local errors = require('net.errors')
 local EventEmitter = require('net.emitter')
 local validate = require('net.validate')
 local encoding = require('net.encoding')
+local abort = require('net.abort')
 
 local nextTick = core.nextTick
 
@@ -87,12 +88,97 @@ local function init(sock, options)
 end
 M.init = init
 
+local function validate_tos(tos, name)
+  if math.type(tos) ~= 'integer' then
+    if type(tos) ~= 'number' then errors.raise(errors.invalidArgType(name, 'number', tos), 4) end
+    errors.raise(errors.outOfRange(name, 'an integer', tos), 4)
+  end
+  if tos < 0 or tos > 255 then errors.raise(errors.outOfRange(name, '>= 0 && <= 255', tos), 4) end
+  return tos
+end
+
+-- onread = { buffer = size | function() -> size, callback = fn(nread, chunk) }
+local function set_onread(st, onread)
+  if type(onread) ~= 'table' then
+    errors.raise(errors.invalidArgType('options.onread', 'object', onread), 4)
+  end
+  if type(onread.callback) ~= 'function' then
+    errors.raise(errors.invalidArgType('options.onread.callback', 'function', onread.callback), 4)
+  end
+  local size = onread.buffer
+  if type(size) == 'function' then size = size() end
+  if type(size) == 'string' then size = #size end
+  if math.type(size) ~= 'integer' or size < 1 then
+    errors.raise(errors.invalidArgType('options.onread.buffer', { 'number', 'function' }, onread.buffer), 4)
+  end
+  st._onread = onread.callback
+  st._readSize = size
+end
+
+-- Apply what the options asked of the handle, once it is connected.
+local function apply_handle_options(sock, st)
+  if st._readSize then sock:_setReadSize(st._readSize) end
+  if st._timeoutMs and st._timeoutMs > 0 then sock:_setTimeout(st._timeoutMs) end
+  if st._isTcp then
+    if st._noDelay then sock:_setNoDelay(true) end
+    if st._keepAlive then
+      sock:_setKeepAlive(true, math.floor((st._keepAliveInitialDelay or 0) / 1000),
+        math.floor((st._keepAliveInterval or 1000) / 1000), st._keepAliveCount or 10)
+    end
+    if st._tos then sock:_setTypeOfService(st._tos) end
+  end
+end
+M.applyHandleOptions = apply_handle_options
+
+-- Socket({ fd = n }): wrap a connected socket or pipe made elsewhere.
+local function open_fd(sock, st, options)
+  local fd = options.fd
+  if math.type(fd) ~= 'integer' or fd < 0 then
+    errors.raise(errors.invalidArgType('options.fd', 'number', fd), 4)
+  end
+  local kind = core.guessHandle(fd)
+  local ok, errno
+  if kind == 'TCP' then
+    ok, errno = sock:_initTcp(0)
+    st._isTcp = true
+  elseif kind == 'PIPE' then
+    ok, errno = sock:_initPipe(false)
+  else
+    errors.raise(errors.new('TypeError', 'ERR_INVALID_FD_TYPE', 'Unsupported fd type: ' .. kind), 4)
+  end
+  if ok then ok, errno = sock:_open(fd) end
+  if not ok then
+    if core.hasHandle(sock) then sock:_close() end
+    errors.raise(errors.uv(errno, 'open'), 4)
+  end
+  st.readable = options.readable ~= false
+  st.writable = options.writable ~= false
+  st._open = st.writable
+  apply_handle_options(sock, st)
+  if st.readable then sock:_readStart() else st._eof = true end
+end
+
 function M.new(options)
   if options ~= nil and type(options) ~= 'table' then
     errors.raise(errors.invalidArgType('options', 'object', options))
   end
+  options = options or {}
   local sock = core.newSocket()
-  init(sock, options)
+  local st = init(sock, options)
+  if options.onread ~= nil then set_onread(st, options.onread) end
+  if options.blockList ~= nil then
+    local BlockList = require('net.blocklist')
+    if not BlockList.isBlockList(options.blockList) then
+      errors.raise(errors.invalidArgType('options.blockList', 'an instance of net.BlockList', options.blockList))
+    end
+    st._blockList = options.blockList
+  end
+  if options.typeOfService ~= nil then st._tos = validate_tos(options.typeOfService, 'options.typeOfService') end
+  local signal = abort.check(options.signal, 'signal')
+  if options.fd ~= nil then open_fd(sock, st, options) end
+  if signal ~= nil then
+    abort.onAbort(signal, function() sock:destroy(abort.abortError(signal)) end)
+  end
   return sock
 end
 
@@ -283,6 +369,9 @@ end
 
 function Socket:resume()
   local st = fields(self)
+  if st._onread ~= nil and core.hasHandle(self) and not st.connecting and not st._eof then
+    self:_readStart()
+  end
   if not st._flowing then
     st._flowing = true
     nextTick(resume_nt, self, st)
@@ -538,8 +627,7 @@ function hooks.connect(sock, st, status)
   st.writable = not st.writableEnded
   -- writes held while connecting go first (flush_pending opens the way)
   st._open = st.writable and #st._pending == 0
-  if st._noDelay then sock:_setNoDelay(true) end
-  if st._keepAlive then sock:setKeepAlive(true, st._keepAliveInitialDelay) end
+  apply_handle_options(sock, st)
   if st._corked > 0 then sock:_cork(true) end
   sock:emit('connect')
   sock:emit('ready')
@@ -550,6 +638,12 @@ end
 
 connect_to = function(sock, st)
   local a = st._addresses[st._addrIndex]
+  local fam = a.family == 6 and 'ipv6' or 'ipv4'
+  if st._blockList ~= nil and st._blockList:check(a.address, fam) then
+    sock:destroy(errors.new('Error', 'ERR_IP_BLOCKED', 'IP(' .. a.address .. ') is blocked by net.BlockList'))
+    return
+  end
+  st._isTcp = true
   local ok, errno = sock:_initTcp(a.family)
   if ok then
     if st._localAddress or st._localPort then
@@ -727,21 +821,47 @@ function Socket:setNoDelay(enable)
   local st = fields(self)
   if enable == nil then enable = true end
   st._noDelay = enable and true or false
-  if core.hasHandle(self) and not st.connecting and self._initTcp then
-    pcall(self._setNoDelay, self, st._noDelay)
+  if core.hasHandle(self) and not st.connecting and st._isTcp then
+    self:_setNoDelay(st._noDelay)
   end
   return self
 end
 
-function Socket:setKeepAlive(enable, initialDelay)
+-- setKeepAlive([enable][, initialDelay][, interval][, count]) or
+-- setKeepAlive({ enable =, initialDelay =, interval =, count = }); times in ms
+function Socket:setKeepAlive(enable, initialDelay, interval, count)
+  if type(enable) == 'table' then
+    local o = enable
+    enable, initialDelay, interval, count = o.enable, o.initialDelay, o.interval, o.count
+  end
   local st = fields(self)
   st._keepAlive = enable and true or false
   st._keepAliveInitialDelay = initialDelay
-  if core.hasHandle(self) and not st.connecting then
-    local delay = math.floor((initialDelay or 0) / 1000)
-    pcall(self._setKeepAlive, self, st._keepAlive, delay)
+  st._keepAliveInterval, st._keepAliveCount = interval, count
+  if core.hasHandle(self) and not st.connecting and st._isTcp then
+    self:_setKeepAlive(st._keepAlive, math.floor((initialDelay or 0) / 1000),
+      math.floor((interval or 1000) / 1000), count or 10)
   end
   return self
+end
+
+function Socket:setTypeOfService(tos)
+  local st = fields(self)
+  st._tos = validate_tos(tos, 'tos')
+  if core.hasHandle(self) and not st.connecting and st._isTcp then
+    local ok, errno = self:_setTypeOfService(tos)
+    if not ok then errors.raise(errors.uv(errno, 'setTypeOfService'), 3) end
+  end
+  return self
+end
+
+function Socket:getTypeOfService()
+  local st = fields(self)
+  if core.hasHandle(self) and not st.connecting and st._isTcp then
+    local tos = self:_getTypeOfService()
+    if tos then return tos end
+  end
+  return st._tos or 0
 end
 
 function Socket:address()
