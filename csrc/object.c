@@ -255,7 +255,34 @@ static int m_has_ref(lua_State *L) {
   return 1;
 }
 
+/* obj:_adopt(other): take over other's open handle, for listen(handle).
+ * Refused while other has writes in flight (their buffers are pinned in
+ * other's refs table). */
+static int m_adopt(lua_State *L) {
+  net_obj *obj = net_obj_check(L, 1);
+  net_obj *other = net_obj_check(L, 2);
+  net_handle *h = other->h;
+  if (h == NULL || (h->flags & NET_F_CLOSING)) return net_push_uv_result(L, UV_EBADF);
+  if (obj->h != NULL && !(obj->h->flags & NET_F_CLOSING)) return net_push_uv_result(L, UV_EBUSY);
+  if (h->inflight > 0 || h->npending > 0) return net_push_uv_result(L, UV_EBUSY);
+  other->h = NULL;
+  obj->h = h;
+  luaL_unref(L, LUA_REGISTRYINDEX, h->self_ref);
+  lua_pushvalue(L, 1);
+  h->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return net_push_uv_result(L, 0);
+}
+
+/* obj:_isPipe() */
+static int m_is_pipe(lua_State *L) {
+  net_obj *obj = net_obj_check(L, 1);
+  lua_pushboolean(L, obj->h != NULL && (obj->h->flags & NET_F_PIPE));
+  return 1;
+}
+
 static const luaL_Reg common_methods[] = {
+    {"_adopt", m_adopt},
+    {"_isPipe", m_is_pipe},
     {"_close", m_close},
     {"_ref", m_ref},
     {"_unref", m_unref},

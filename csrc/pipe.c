@@ -10,12 +10,12 @@
 
 #include "net.h"
 
-/* Fill a sockaddr_un; names longer than sun_path are an error (newest
- * Node throws instead of truncating, as libuv 1.44 would). */
+/* Fill a sockaddr_un. A name longer than sun_path is EINVAL, as newest
+ * Node has it (libuv's UV_PIPE_NO_TRUNCATE) where libuv 1.44 truncates. */
 static int to_sockaddr_un(const char *path, size_t len, struct sockaddr_un *sa, socklen_t *salen) {
   memset(sa, 0, sizeof(*sa));
   sa->sun_family = AF_UNIX;
-  if (len >= sizeof(sa->sun_path) + (path[0] == '\0' ? 1 : 0)) return UV_ENAMETOOLONG;
+  if (len >= sizeof(sa->sun_path) + (path[0] == '\0' ? 1 : 0)) return UV_EINVAL;
   memcpy(sa->sun_path, path, len);
   *salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '\0' ? 0 : 1));
   return 0;
@@ -42,7 +42,10 @@ static int m_init_pipe(lua_State *L) {
   net_loop *nl = net_loop_get(L);
   net_obj *obj = net_obj_check(L, 1);
   int err = 0;
-  if (obj->h != NULL) return luaL_error(L, "net: the object already has a handle");
+  /* a handle still closing (listen again after an error) is let go */
+  if (obj->h != NULL && !(obj->h->flags & NET_F_CLOSING)) {
+    return luaL_error(L, "net: the object already has a handle");
+  }
   if (net_handle_new(L, nl, 1, NET_F_PIPE, lua_toboolean(L, 2), &err) == NULL) {
     return net_push_uv_result(L, err);
   }

@@ -60,7 +60,10 @@ static int m_init_tcp(lua_State *L) {
   net_obj *obj = net_obj_check(L, 1);
   lua_Integer family = luaL_optinteger(L, 2, 0);
   int err = 0;
-  if (obj->h != NULL) return luaL_error(L, "net: the object already has a handle");
+  /* a handle still closing (listen again after an error) is let go */
+  if (obj->h != NULL && !(obj->h->flags & NET_F_CLOSING)) {
+    return luaL_error(L, "net: the object already has a handle");
+  }
   int af = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
   if (net_handle_new(L, nl, 1, NET_F_TCP, af, &err) == NULL) return net_push_uv_result(L, err);
   return net_push_uv_result(L, 0);

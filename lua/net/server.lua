@@ -5,6 +5,7 @@ local errors = require('net.errors')
 local EventEmitter = require('net.emitter')
 local validate = require('net.validate')
 local socket = require('net.socket')
+local abort = require('net.abort')
 
 local fields = core.fields
 local nextTick = core.nextTick
@@ -34,6 +35,13 @@ function M.new(options, listener)
   st.keepAlive = options.keepAlive == true
   st.keepAliveInitialDelay = options.keepAliveInitialDelay or 0
   st.highWaterMark = options.highWaterMark
+  st.dropMaxConnection = false
+  if options.blockList ~= nil then
+    if not require('net.blocklist').isBlockList(options.blockList) then
+      errors.raise(errors.invalidArgType('options.blockList', 'an instance of net.BlockList', options.blockList))
+    end
+    st._blockList = options.blockList
+  end
   if listener then server:on('connection', listener) end
   return server
 end
@@ -53,7 +61,7 @@ end
 
 -- Bind and listen on an IP address (nil: '::', falling back to 0.0.0.0
 -- where IPv6 is missing, as Node does).
-local function listen_tcp(server, st, address, port, backlog, ipv6Only)
+local function listen_tcp(server, st, address, port, backlog, ipv6Only, reusePort)
   local candidates
   if address == nil then
     candidates = { { '::', 6 }, { '0.0.0.0', 4 } }
@@ -64,7 +72,7 @@ local function listen_tcp(server, st, address, port, backlog, ipv6Only)
   for i, c in ipairs(candidates) do
     ok, errno = server:_initTcp(c[2])
     if ok then
-      ok, errno = server:_bind(c[1], port, ipv6Only)
+      ok, errno = server:_bind(c[1], port, ipv6Only, reusePort)
     end
     shown = c[1]
     if ok then
@@ -101,6 +109,43 @@ local function listen_path(server, st, path, backlog, options)
   listening_ok(server, st)
 end
 
+-- listen(handle): a Server's or Socket's open handle, or { fd = n } (an
+-- inherited listening socket, as systemd's socket activation gives).
+local function listen_handle(server, st, options, backlog)
+  local ok, errno
+  local handle = options.handle or options._handle or options
+  if options.fd ~= nil then
+    local fd = options.fd
+    if math.type(fd) ~= 'integer' or fd < 0 then
+      errors.raise(errors.invalidArgType('options.fd', 'number', fd), 4)
+    end
+    local kind = core.guessHandle(fd)
+    if kind == 'TCP' then
+      ok, errno = server:_initTcp(0)
+    elseif kind == 'PIPE' then
+      ok, errno = server:_initPipe(false)
+    else
+      errors.raise(errors.new('TypeError', 'ERR_INVALID_FD_TYPE', 'Unsupported fd type: ' .. kind), 4)
+    end
+    if ok then ok, errno = server:_open(fd) end
+  elseif type(handle) == 'userdata' then
+    ok, errno = server:_adopt(handle)
+    if ok and fields(handle)._pipePath then st._pipePath = fields(handle)._pipePath end
+  else
+    errors.raise(errors.invalidArgValue('options', '[object Object]'), 4)
+  end
+  if ok then
+    if server:_isPipe() and st._pipePath == nil then st._pipePath = server:_pipeName() or '' end
+    ok, errno = server:_listen(backlog)
+  end
+  if not ok then
+    if core.hasHandle(server) then server:_close() end
+    nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen', nil, -1))
+    return
+  end
+  listening_ok(server, st)
+end
+
 local function inspect_options(o)
   local parts = {}
   for k, v in pairs(o) do
@@ -121,7 +166,16 @@ local function normalize_listen(...)
   end
   local a1 = args[1]
   if n == 0 then return { port = 0, _any = true }, cb end
-  if type(a1) == 'table' then return a1, cb end
+  if type(a1) == 'userdata' then
+    return { handle = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
+  end
+  if type(a1) == 'table' then
+    -- listen(handle[, backlog][, cb]) with { fd = n } takes a backlog too
+    if a1.fd ~= nil and a1.backlog == nil and type(args[2]) == 'number' then
+      a1 = setmetatable({ backlog = args[2] }, { __index = a1 })
+    end
+    return a1, cb
+  end
   if type(a1) == 'string' and not validate.isPortLike(a1) then
     return { path = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
   end
@@ -144,11 +198,29 @@ function Server:listen(...)
       'Listen method has been called more than once without closing.'), 3)
   end
   local backlog = options.backlog or 511
+  local signal = abort.check(options.signal, 'options.signal')
+  if signal ~= nil and signal.aborted then
+    -- Node: an already aborted signal closes at once, no listening
+    nextTick(function() self:close() end)
+    return self
+  end
   if cb ~= nil then self:once('listening', cb) end
   st._closeRequested = false
+  st._pipePath = nil
+  if signal ~= nil then
+    abort.onAbort(signal, function() self:close() end)
+  end
+  if options.fd ~= nil or options.handle ~= nil or options._handle ~= nil then
+    listen_handle(self, st, options, backlog)
+    return self
+  end
   if options.path ~= nil and options.port == nil then
     if type(options.path) ~= 'string' then
       errors.raise(errors.invalidArgType('options.path', 'string', options.path), 3)
+    end
+    if options.reusePort or options.ipv6Only or options.host ~= nil then
+      errors.raise(errors.invalidArgValue('options', inspect_options(options),
+        'can not specify path with host, ipv6Only or reusePort'), 3)
     end
     listen_path(self, st, options.path, backlog, options)
     return self
@@ -169,18 +241,19 @@ function Server:listen(...)
   if host ~= nil and type(host) ~= 'string' then
     errors.raise(errors.invalidArgType('options.host', 'string', host), 3)
   end
+  local v6only, reuse = options.ipv6Only, options.reusePort
   if host == nil or host == '' then
-    listen_tcp(self, st, nil, port, backlog, options.ipv6Only)
+    listen_tcp(self, st, nil, port, backlog, v6only, reuse)
   elseif host:match('^%d+%.%d+%.%d+%.%d+$') or host:find(':', 1, true) then
     -- Node looks the host up first, even an IP literal: bound a tick later
-    nextTick(function() listen_tcp(self, st, host, port, backlog, options.ipv6Only) end)
+    nextTick(function() listen_tcp(self, st, host, port, backlog, v6only, reuse) end)
   else
     local ok, errno = core.getaddrinfo(host, 0, core.AI_ADDRCONFIG, function(lerr, list)
       if lerr ~= nil then
         emit_error(self, errors.dns(lerr, 'getaddrinfo', host))
         return
       end
-      listen_tcp(self, st, list[1].address, port, backlog, options.ipv6Only)
+      listen_tcp(self, st, list[1].address, port, backlog, v6only, reuse)
     end)
     if not ok then nextTick(emit_error, self, errors.dns(errno, 'getaddrinfo', host)) end
   end
@@ -200,6 +273,14 @@ function M.hooks.connection(server, st, client, status)
   if client == nil then
     server:emit('error', errors.uv(status, 'accept'))
     return
+  end
+  if st._blockList ~= nil and client._peername then
+    -- Node closes connections from blocked addresses at once, silently
+    local peer = client:_peername()
+    if peer and st._blockList:check(peer.address, peer.family == 'IPv6' and 'ipv6' or 'ipv4') then
+      client:_close()
+      return
+    end
   end
   if st.maxConnections ~= nil and st._connections >= st.maxConnections then
     local name = client._sockname and client:_sockname()
