@@ -211,9 +211,10 @@ local function emit_close(sock, st)
   sock:emit('close', st._hadError)
 end
 
-function Socket:destroy(err)
-  local st = fields(self)
-  if st.destroyed then return self end
+-- Node's destroy: state changes now; 'error' (if any) on the next tick;
+-- 'close' when libuv has closed the handle. `reset` closes with RST.
+local function destroy(sock, st, err, reset)
+  if st.destroyed then return sock end
   st.destroyed = true
   st._open = false
   st.connecting = false
@@ -221,15 +222,20 @@ function Socket:destroy(err)
   st.writable = false
   if err ~= nil then
     st._hadError = true
-    nextTick(emit_error_nt, self, st, err)
+    nextTick(emit_error_nt, sock, st, err)
   end
-  if core.hasHandle(self) then
-    self:_close() -- 'close' comes from the close hook
+  if core.hasHandle(sock) then
+    -- 'close' comes from the close hook
+    if not (reset and sock:_closeReset()) then sock:_close() end
   else
-    nextTick(emit_close, self, st)
+    nextTick(emit_close, sock, st)
   end
   leave_server(st)
-  return self
+  return sock
+end
+
+function Socket:destroy(err)
+  return destroy(self, fields(self), err, false)
 end
 
 function Socket:destroySoon()
@@ -243,18 +249,19 @@ function Socket:destroySoon()
   return self
 end
 
+-- resetAndDestroy(): close with RST, so the peer sees ECONNRESET.
 function Socket:resetAndDestroy()
   local st = fields(self)
-  if core.hasHandle(self) and not st.connecting then
-    local ok, errno = self:_closeReset()
-    if not ok then
-      self:destroy(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'))
-      return self
+  if core.hasHandle(self) then
+    if not st._isTcp then
+      errors.raise(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'), 3)
     end
-    st.destroyed = true
-    st._open = false
-    st.readable, st.writable = false, false
-    return self, errno
+    if st.connecting then
+      self:once('connect', function() destroy(self, st, nil, true) end)
+    else
+      destroy(self, st, nil, true)
+    end
+    return self
   end
   return self:destroy(errors.new('Error', 'ERR_SOCKET_CLOSED', 'Socket is closed'))
 end
