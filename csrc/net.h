@@ -100,6 +100,7 @@ typedef struct net_handle {
   int closing_parts; /* libuv handles still to close (the stream, the timer) */
   uint64_t bytes_read;
   uint64_t bytes_written;
+  uint64_t write_calls; /* uv_try_write + uv_write calls: coalescing shows here */
   size_t queued;     /* bytes accepted by write() and not yet written */
   size_t hwm;        /* writable high-water mark */
   size_t read_size;  /* most bytes one read may deliver (onread's buffer) */

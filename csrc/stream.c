@@ -212,6 +212,7 @@ static void submit_pending(net_handle *h) {
     bufs[i] = uv_buf_init((char *)b->entries[i].base, (unsigned int)b->entries[i].len);
   }
   h->npending = h->pending_bytes = 0;
+  h->write_calls++;
   rc = uv_write(&b->req, &h->u.stream, bufs, (unsigned int)n, on_write);
   if (rc != 0) {
     h->queued -= b->bytes;
@@ -269,6 +270,7 @@ static int m_write(lua_State *L) {
     int n = 0;
     if (len > 0) {
       uv_buf_t buf = uv_buf_init((char *)data, (unsigned int)len);
+      h->write_calls++;
       n = uv_try_write(&h->u.stream, &buf, 1);
     }
     if (n == (int)len || (n < 0 && n != UV_EAGAIN && n != UV_ENOSYS)) {
@@ -385,7 +387,8 @@ static int m_stats(lua_State *L) {
   lua_pushinteger(L, h ? (lua_Integer)h->bytes_read : 0);
   lua_pushinteger(L, h ? (lua_Integer)h->bytes_written : 0);
   lua_pushinteger(L, h ? (lua_Integer)h->queued : 0);
-  return 3;
+  lua_pushinteger(L, h ? (lua_Integer)h->write_calls : 0);
+  return 4;
 }
 
 static int m_write_queue_size(lua_State *L) {

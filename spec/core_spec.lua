@@ -112,3 +112,61 @@ describe('errors in callbacks', function()
     H.run(1000) -- let the socket finish closing
   end)
 end)
+
+describe('the write path', function()
+  -- write_calls counts uv_try_write and uv_write calls (C's _stats)
+  local function write_calls(sock) return select(4, sock:_stats()) end
+
+  it('sends 1000 corked writes as one batch, bytes intact and in order', function()
+    local got = {}
+    local server = net.createServer(function(c)
+      c:on('data', function(d) got[#got + 1] = d end)
+      c:on('end', function() c:end_() end)
+    end)
+    local calls
+    H.listen(server, function(port)
+      local s = net.connect(port, '127.0.0.1')
+      s:on('connect', function()
+        local before = write_calls(s)
+        s:cork()
+        for i = 1, 1000 do s:write(string.format('%04d,', i)) end
+        s:uncork()
+        calls = write_calls(s) - before
+        s:end_()
+      end)
+      s:on('close', function() server:close() end)
+    end)
+    H.run(3000)
+    assert.equal(1, calls)
+    local expected = {}
+    for i = 1, 1000 do expected[i] = string.format('%04d,', i) end
+    assert.equal(table.concat(expected), table.concat(got))
+  end)
+
+  it('coalesces writes made while one is in flight', function()
+    local total = 0
+    local server = net.createServer({ pauseOnConnect = true }, function(c)
+      c:on('data', function(d) total = total + #d end)
+      c:on('end', function() c:end_() end)
+      timers.setTimeout(function() c:resume() end, 50)
+    end)
+    local calls, n
+    H.listen(server, function(port)
+      local s = net.connect(port, '127.0.0.1')
+      s:on('connect', function()
+        -- fill the kernel buffers so that a write stays in flight
+        local big = string.rep('x', 1 << 20)
+        n = 0
+        while s:write(big) do n = n + 1 end
+        local before = write_calls(s)
+        for _ = 1, 500 do s:write('small') end
+        calls = write_calls(s) - before
+        s:end_()
+      end)
+      s:on('close', function() server:close() end)
+    end)
+    H.run(5000)
+    assert.equal(0, calls) -- queued behind the write in flight: no syscall yet
+    assert.equal((n + 1) * (1 << 20) + 500 * 5, total)
+  end)
+end)
