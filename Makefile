@@ -20,8 +20,9 @@ bench:
 	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
 	BUILD_DIR=$(CURDIR)/build-release bench/run-echo.sh
 
+# the address parsers under libFuzzer (clang-14); TIME=600 for ten minutes
 fuzz:
-	bash fuzz/run.sh
+	$(MAKE) -C fuzz run TIME=$${TIME:-60}
 
 lint:
 	luacheck lua spec examples bench tools
@@ -30,4 +31,4 @@ rock:
 	luarocks --lua-version=5.4 make net-scm-1.rockspec
 
 clean:
-	rm -rf build build-asan build-debug build-release build.luarocks bench/bin fuzz/bin
+	rm -rf build build-asan build-debug build-release build.luarocks bench/bin fuzz/bin fuzz/corpus-run

@@ -3,6 +3,7 @@
 -- Also the constructors for Node's argument-validation codes, with Node's
 -- message text, so every module raises the same words Node throws.
 local core = require('net.core')
+local inspect = require('net.inspect')
 
 local M = {}
 
@@ -52,66 +53,61 @@ function M.raise(err, level)
   error(err, level or 3)
 end
 
--- Node's description of a received value ("Received type string ('abc')").
-local function inspect(v)
-  if type(v) == 'string' then
-    local s = v
-    if #s > 28 then s = s:sub(1, 25) .. '...' end
-    return "'" .. s .. "'"
-  end
-  return tostring(v)
-end
-M.inspect = inspect
-
-function M.describe(v)
-  if v == nil then return 'undefined' end
-  local t = type(v)
-  if t == 'function' then return 'function ' end
-  if t == 'table' or t == 'userdata' then
-    local mt = getmetatable(v)
-    local name = type(mt) == 'table' and rawget(mt, '__name')
-    return 'an instance of ' .. (type(name) == 'string' and name or 'Object')
-  end
-  return string.format('type %s (%s)', t, inspect(v))
-end
+-- Values printed as Node prints them (util.inspect, determineSpecificType).
+M.inspect = inspect.inspect
+M.describe = inspect.describe
 
 local function kind(name)
   return name:find('.', 1, true) and 'property' or 'argument'
 end
 
--- expected: a type name ('number') or a list of them ({'string', 'number'})
+-- expected: a type name ('number'), a list of them ({'string', 'number'}),
+-- or Node's own words ('of type string', 'an instance of AbortSignal').
 function M.invalidArgType(name, expected, actual)
   local exp = expected
   if type(expected) == 'table' then
-    if #expected == 1 then exp = expected[1]
+    if #expected == 1 then
+      exp = 'of type ' .. expected[1]
+    elseif #expected == 2 then
+      exp = 'one of type ' .. expected[1] .. ' or ' .. expected[2]
     else
       exp = 'one of type ' .. table.concat(expected, ', ', 1, #expected - 1)
-        .. ' or ' .. expected[#expected]
+        .. ', or ' .. expected[#expected]
     end
-  end
-  if type(exp) == 'string' and not exp:find('^one of') and not exp:find('^an instance') then
+  elseif not (exp:find('^of type ') or exp:find('^one of ') or exp:find('^an instance ')) then
     exp = 'of type ' .. exp
   end
   return M.new('TypeError', 'ERR_INVALID_ARG_TYPE',
-    string.format('The "%s" %s must be %s. Received %s', name, kind(name), exp, M.describe(actual)))
+    string.format('The "%s" %s must be %s. Received %s', name, kind(name), exp, inspect.describe(actual)))
 end
 
-function M.invalidArgValue(name, value, reason)
-  local what = name:find('.', 1, true) and 'property' or 'argument'
+-- value: shown with util.inspect, cut at 128 characters as Node does (a
+-- string already formatted by the caller is shown as it is)
+function M.invalidArgValue(name, value, reason, preformatted)
+  local shown = preformatted and value or inspect.inspect(value)
+  if inspect.len(shown) > 128 then shown = inspect.sub(shown, 128) .. '...' end
   return M.new('TypeError', 'ERR_INVALID_ARG_VALUE',
-    string.format("The %s '%s' %s. Received %s", what, name, reason or 'is invalid', inspect(value)))
+    string.format("The %s '%s' %s. Received %s", kind(name), name, reason or 'is invalid', shown))
 end
 
+-- range: Node's words ('>= 0 && <= 255'); integers past 2^32 get '_'s
 function M.outOfRange(name, range, received)
+  local text
+  if type(received) == 'number' and received == math.floor(received) and math.abs(received) > 2 ^ 32 then
+    text = inspect.separated(inspect.number(received))
+  elseif type(received) == 'string' then
+    text = received
+  else
+    text = inspect.inspect(received)
+  end
   return M.new('RangeError', 'ERR_OUT_OF_RANGE',
-    string.format('The value of "%s" is out of range. It must be %s. Received %s',
-      name, range, type(received) == 'string' and received or inspect(received)))
+    string.format('The value of "%s" is out of range. It must be %s. Received %s', name, range, text))
 end
 
 function M.badPort(name, port, allowZero)
   local op = allowZero == false and '>' or '>='
   return M.new('RangeError', 'ERR_SOCKET_BAD_PORT',
-    string.format('%s should be %s 0 and < 65536. Received %s.', name or 'Port', op, M.describe(port)))
+    string.format('%s should be %s 0 and < 65536. Received %s.', name or 'Port', op, inspect.describe(port)))
 end
 
 function M.missingArgs(...)

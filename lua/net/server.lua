@@ -132,7 +132,7 @@ local function listen_handle(server, st, options, backlog)
     ok, errno = server:_adopt(handle)
     if ok and fields(handle)._pipePath then st._pipePath = fields(handle)._pipePath end
   else
-    errors.raise(errors.invalidArgValue('options', '[object Object]'), 4)
+    errors.raise(errors.invalidArgValue('options', options), 4)
   end
   if ok then
     if server:_isPipe() and st._pipePath == nil then st._pipePath = server:_pipeName() or '' end
@@ -144,15 +144,6 @@ local function listen_handle(server, st, options, backlog)
     return
   end
   listening_ok(server, st)
-end
-
-local function inspect_options(o)
-  local parts = {}
-  for k, v in pairs(o) do
-    parts[#parts + 1] = string.format('%s: %s', k, type(v) == 'string' and ("'" .. v .. "'") or tostring(v))
-  end
-  table.sort(parts)
-  return '{ ' .. table.concat(parts, ', ') .. ' }'
 end
 
 -- listen's argument forms, as Node's normalizeArgs plus its backlog rules
@@ -219,7 +210,7 @@ function Server:listen(...)
       errors.raise(errors.invalidArgType('options.path', 'string', options.path), 3)
     end
     if options.reusePort or options.ipv6Only or options.host ~= nil then
-      errors.raise(errors.invalidArgValue('options', inspect_options(options),
+      errors.raise(errors.invalidArgValue('options', options,
         'can not specify path with host, ipv6Only or reusePort'), 3)
     end
     listen_path(self, st, options.path, backlog, options)
@@ -228,13 +219,12 @@ function Server:listen(...)
   local port = options.port
   if port == nil and not options._any then
     if cb ~= nil then self:removeListener('listening', cb) end
-    errors.raise(errors.invalidArgValue('options', inspect_options(options),
+    errors.raise(errors.invalidArgValue('options', options,
       'must have the property "port" or "path"'), 3)
   end
   if port ~= nil and type(port) ~= 'number' and type(port) ~= 'string' then
     if cb ~= nil then self:removeListener('listening', cb) end
-    errors.raise(errors.new('TypeError', 'ERR_INVALID_ARG_VALUE',
-      "The argument 'options' is invalid. Received " .. inspect_options(options)), 3)
+    errors.raise(errors.invalidArgValue('options', options), 3)
   end
   port = validate.port(port or 0, 'options.port')
   local host = options.host
