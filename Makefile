@@ -20,9 +20,10 @@ bench:
 	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
 	BUILD_DIR=$(CURDIR)/build-release bench/run-echo.sh
 
-# the address parsers under libFuzzer (clang-14); TIME=600 for ten minutes
+# the address parsers under libFuzzer (clang-14); make fuzz TIME=600
+TIME ?= 60
 fuzz:
-	$(MAKE) -C fuzz run TIME=$${TIME:-60}
+	$(MAKE) -C fuzz run TIME=$(TIME)
 
 lint:
 	luacheck lua spec examples bench tools

@@ -260,6 +260,23 @@ static int l_close_all(lua_State *L) {
   return 1;
 }
 
+/* core.describeHandles() -> a line per open handle (kind, active, ref),
+ * for the spec harness's deadline message */
+static int l_describe_handles(lua_State *L) {
+  net_loop *nl = net_loop_get(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (net_link *link = nl->open.next; link != &nl->open; link = link->next) {
+    const uv_handle_t *handle = link->handle;
+    lua_pushfstring(L, "%s%s%s%s\n", uv_handle_type_name(uv_handle_get_type(handle)),
+                    uv_is_active(handle) ? " active" : "", uv_has_ref(handle) ? " ref" : "",
+                    uv_is_closing(handle) ? " closing" : "");
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
 /* Immediates: Lua keeps the queue; C runs it in libuv's check phase. The
  * idle handle is started only while a referenced immediate is queued, so
  * the loop neither blocks in poll nor stays alive for unreferenced ones. */
@@ -305,6 +322,7 @@ static int l_immediates(lua_State *L) {
 
 static const luaL_Reg loop_funcs[] = {
     {"closeAll", l_close_all},
+    {"describeHandles", l_describe_handles},
     {"setImmediateRunner", l_set_immediate_runner},
     {"immediates", l_immediates},
     {"run", l_run},

@@ -40,6 +40,7 @@ typedef struct net_link {
   struct net_link *prev, *next;
   void (*close)(struct net_link *link);
   int is_timer; /* timers are not counted as leaks when unref'd */
+  const uv_handle_t *handle; /* for describing it */
 } net_link;
 
 typedef struct net_loop {

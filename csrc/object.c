@@ -150,6 +150,7 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   h->u.handle.data = h;
   h->timer.data = h;
   h->link.close = close_link;
+  h->link.handle = &h->u.handle;
   net_link_add(nl, &h->link);
   lua_pushvalue(L, obj_idx);
   h->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);

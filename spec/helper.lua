@@ -16,8 +16,10 @@ function H.run(ms)
   ms = math.floor((ms or 5000) * SCALE)
   local timed_out = false
   local deadline = core.newTimer()
+  local open_at_deadline
   deadline:start(ms, 0, function()
     timed_out = true
+    open_at_deadline = core.describeHandles()
     core.closeAll()
   end)
   deadline:unref()
@@ -30,7 +32,7 @@ function H.run(ms)
   end
   if timed_out then
     pcall(net.run)
-    error(string.format('deadline of %d ms passed: the loop hung', ms), 0)
+    error(string.format('deadline of %d ms passed: the loop hung; open then:\n%s', ms, open_at_deadline), 0)
   end
   -- a socket or server still open now is held by nothing but an unref:
   -- a leak (an unref'd timer is not)

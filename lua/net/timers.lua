@@ -88,19 +88,26 @@ local Immediate = {}
 Immediate.__index = Immediate
 Immediate.__name = 'Immediate'
 
-local queue, referenced = {}, 0
+-- The queue lives on the core table, which exists once per Lua state: a
+-- second load of this module (busted reloads modules per spec file) must
+-- not strand the immediates, nor the count that keeps the loop alive.
+local imm = core.immediateQueue
+if imm == nil then
+  imm = { queue = {}, referenced = 0 }
+  core.immediateQueue = imm
+end
 
 local function sync_loop()
-  core.immediates(#queue > 0, referenced > 0)
+  core.immediates(#imm.queue > 0, imm.referenced > 0)
 end
 
 local function run_immediates()
-  local batch = queue
-  queue = {}
+  local batch = imm.queue
+  imm.queue = {}
   for _, im in ipairs(batch) do
     if not im._cleared then
       im._cleared = true
-      if im._ref then referenced = referenced - 1 end
+      if im._ref then imm.referenced = imm.referenced - 1 end
       sync_loop()
       im._fn(table.unpack(im._args, 1, im._n))
     end
@@ -112,8 +119,8 @@ core.setImmediateRunner(run_immediates)
 function M.setImmediate(fn, ...)
   check_callback(fn)
   local im = setmetatable({ _fn = fn, _args = { ... }, _n = select('#', ...), _ref = true }, Immediate)
-  queue[#queue + 1] = im
-  referenced = referenced + 1
+  imm.queue[#imm.queue + 1] = im
+  imm.referenced = imm.referenced + 1
   sync_loop()
   return im
 end
@@ -121,10 +128,10 @@ end
 function M.clearImmediate(im)
   if getmetatable(im) ~= Immediate or im._cleared then return end
   im._cleared = true
-  if im._ref then referenced = referenced - 1 end
-  for i, q in ipairs(queue) do
+  if im._ref then imm.referenced = imm.referenced - 1 end
+  for i, q in ipairs(imm.queue) do
     if q == im then
-      table.remove(queue, i)
+      table.remove(imm.queue, i)
       break
     end
   end
@@ -134,7 +141,7 @@ end
 function Immediate:ref()
   if not self._ref and not self._cleared then
     self._ref = true
-    referenced = referenced + 1
+    imm.referenced = imm.referenced + 1
     sync_loop()
   end
   return self
@@ -143,7 +150,7 @@ end
 function Immediate:unref()
   if self._ref and not self._cleared then
     self._ref = false
-    referenced = referenced - 1
+    imm.referenced = imm.referenced - 1
     sync_loop()
   end
   return self

@@ -4,25 +4,24 @@ local errors = require('net.errors')
 
 local M = {}
 
--- A port as Node's validatePort: integer-valued number or numeric string in
--- [0, 65535]; returns it as a Lua integer.
-function M.port(port, name, allowZero)
-  local n
-  if type(port) == 'number' then
-    n = port
-  elseif type(port) == 'string' and port:match('^%s*%d+%s*$') then
-    n = tonumber(port)
-  end
-  if n == nil or n ~= math.floor(n) or n < 0 or n > 65535 or (n == 0 and allowZero == false) then
-    errors.raise(errors.badPort(name or 'Port', port, allowZero), 4)
-  end
-  return math.tointeger(n)
+local js = require('net.address').js
+
+-- A port as Node's validatePort: a number or numeric string (JavaScript's
+-- Number(): '0x50', ' 80 ', '8e1') whose value is whole and in [0, 65535];
+-- returned as a Lua integer.
+function M.port(port, name)
+  local ok, n = pcall(js.validatePort, port, name or 'Port')
+  if not ok then errors.raise(n, 4) end
+  return n
 end
 
--- Does `v` look like a port (Node's isLegalPort-ish check for argument
--- juggling): a number, or a string of digits.
+-- Is `v` a port rather than a pipe path, as Node's normalizeArgs decides
+-- (Number(v) >= 0)?
 function M.isPortLike(v)
-  return type(v) == 'number' or (type(v) == 'string' and v:match('^%s*%d+%s*$') ~= nil)
+  if type(v) == 'number' then return true end
+  if type(v) ~= 'string' then return false end
+  local n = js.toNumber(v)
+  return n == n and n >= 0
 end
 
 function M.check(cond, err)
