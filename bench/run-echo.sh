@@ -180,8 +180,13 @@ run_load() {
     --conns "$CONNS" --duration "$DURATION" --warmup "$WARMUP" --server "$name" \
     >"$WORK/loadgen.out" 2>"$WORK/loadgen.err" </dev/null &
   LOADGEN_PID=$!
+  # the server's CPU time over the measured window (after the warm-up)
+  sleep "$WARMUP"
+  local cpu0 cpu1
+  cpu0=$(cpu_ticks "$SERVER_PID")
   local status=0
   wait "$LOADGEN_PID" || status=$?
+  cpu1=$(cpu_ticks "$SERVER_PID")
   LOADGEN_PID=
   if ((status != 0)); then
     ((status == 124)) && echo "run-echo: the load generator timed out after ${limit}s" >&2
@@ -195,6 +200,21 @@ run_load() {
   [[ $mode == pingpong ]] && key=msgs_per_s || key=mb_per_s
   VALUE=$(sed -n "s/^RESULT .* $key=\([0-9.][0-9.]*\).*$/\1/p" "$WORK/loadgen.out")
   [[ -n $VALUE ]] || die "no $mode result for the $name server"
+  # CPU cost: microseconds per message (pingpong), seconds per GB (stream)
+  local count
+  if [[ $mode == pingpong ]]; then
+    count=$(sed -n 's/^RESULT .* msgs=\([0-9][0-9]*\).*$/\1/p' "$WORK/loadgen.out")
+    COST=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$count" 'BEGIN { printf "%.2f", (n > 0) ? t / hz * 1e6 / n : 0 }')
+  else
+    count=$(sed -n 's/^RESULT .* bytes=\([0-9][0-9]*\).*$/\1/p' "$WORK/loadgen.out")
+    COST=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$count" 'BEGIN { printf "%.3f", (n > 0) ? t / hz / (n / 1e9) : 0 }')
+  fi
+}
+
+# utime + stime of a process, all its threads, in clock ticks
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
 echo "run-echo: servers: ${SERVER_LIST[*]}; CONNS=$CONNS DURATION=${DURATION}s WARMUP=${WARMUP}s" \
@@ -205,6 +225,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     for mode in pingpong stream; do
       run_load "$mode" "$name"
       echo "$VALUE" >>"$WORK/$name.$mode"
+      echo "$COST" >>"$WORK/$name.$mode.cost"
       kill -0 "$SERVER_PID" 2>/dev/null || die "the $name server died during $mode"
     done
     stop_server
@@ -226,6 +247,14 @@ for name in "${SERVER_LIST[@]}"; do
   printf '%-12s %14.0f %12.1f\n' "$(label "$name")" "$(get "$name" pingpong)" "$(get "$name" stream)"
 done
 echo
+echo "server CPU time (lower is better; on a shared 2-core machine this, not"
+echo "throughput, says what each message costs the server)"
+printf '%-12s %14s %12s\n' server "pingpong us/msg" "stream s/GB"
+printf '%-12s %14s %12s\n' ------ --------------- -----------
+for name in "${SERVER_LIST[@]}"; do
+  printf '%-12s %14s %12s\n' "$(label "$name")" "$(get "$name" pingpong.cost)" "$(get "$name" stream.cost)"
+done
+echo
 printf '%-12s %14s %12s\n' ratio pingpong stream
 printf '%-12s %14s %12s\n' ----- -------- ------
 for pair in "lua node" "lua c" "node c"; do
@@ -234,6 +263,9 @@ for pair in "lua node" "lua c" "node c"; do
   printf '%-12s %14s %12s\n' "${a^}/${b^}" \
     "$(ratio "$(get "$a" pingpong)" "$(get "$b" pingpong)")" \
     "$(ratio "$(get "$a" stream)" "$(get "$b" stream)")"
+  printf '%-12s %14s %12s\n' "  CPU cost" \
+    "$(ratio "$(get "$a" pingpong.cost)" "$(get "$b" pingpong.cost)")" \
+    "$(ratio "$(get "$a" stream.cost)" "$(get "$b" stream.cost)")"
 done
 if has_server lua && ! has_server node; then echo "Lua/Node: n/a (node not in SERVERS)"; fi
 if has_server lua && ! has_server c; then echo "Lua/C: n/a (c not in SERVERS)"; fi
