@@ -70,7 +70,7 @@ static int m_init_tcp(lua_State *L) {
 }
 
 
-/* obj:_bind(ip, port[, ipv6only[, reuseport]]). SO_REUSEPORT is set on
+/* obj:_bind(ip, port[, ipv6only[, reuseport[, now]]]). SO_REUSEPORT is set on
  * the socket libuv made (libuv 1.44 has no flag for it), so several
  * processes can listen on one port and the kernel spreads connections. */
 static int m_bind(lua_State *L) {
@@ -87,6 +87,9 @@ static int m_bind(lua_State *L) {
   if (rc == 0 && lua_toboolean(L, 5)) rc = UV_ENOTSUP;
 #endif
   if (rc == 0) rc = uv_tcp_bind(&h->u.tcp, (struct sockaddr *)&ss, flags);
+  /* libuv holds an EADDRINUSE back until listen/connect; a client bind
+   * (localPort) reports it now, as Node does ('bind EADDRINUSE') */
+  if (rc == 0 && lua_toboolean(L, 6)) rc = h->u.tcp.delayed_error;
   return net_push_uv_result(L, rc);
 }
 

@@ -49,12 +49,11 @@ local function reset_state(st)
   st.connecting = false
   st._open = false      -- connected and writable: write()'s fast path
   st.destroyed = false
-  st.readable = false
-  st.writable = false
+  st.readable = true    -- a fresh Duplex is readable and writable
+  st.writable = true
   st.readableEnded = false
   st.writableEnded = false
   st.writableFinished = false
-  st._flowing = nil     -- nil: no consumer yet; true: flowing; false: paused
   st._rbuf = {}
   st._rlen = 0
   st._eof = false
@@ -75,6 +74,8 @@ end
 local function init(sock, options)
   local st = fields(sock)
   options = options or {}
+  -- _flowing: nil: no consumer yet; true: flowing; false: paused. Kept
+  -- across a reconnect, as Node's _undestroy keeps it.
   reset_state(st)
   st._events = st._events
   st.allowHalfOpen = options.allowHalfOpen == true
@@ -654,7 +655,8 @@ connect_to = function(sock, st)
   local ok, errno = sock:_initTcp(a.family)
   if ok then
     if st._localAddress or st._localPort then
-      ok, errno = sock:_bind(st._localAddress or (a.family == 6 and '::' or '0.0.0.0'), st._localPort or 0)
+      ok, errno = sock:_bind(st._localAddress or (a.family == 6 and '::' or '0.0.0.0'), st._localPort or 0,
+        false, false, true)
       if not ok then
         sock:destroy(errors.uv(errno, 'bind', st._localAddress, st._localPort))
         return
@@ -694,6 +696,13 @@ function hooks.timeout(sock)
   sock:emit('timeout')
 end
 
+local ADDRCONFIG = core.AI_ADDRCONFIG
+local is_ip_literal = require('net.address').isIP
+
+-- Node's lookupAndConnect: an IP literal connects on the next tick; a name
+-- goes through `lookup` (dns.lookup's shape) or getaddrinfo, with Node's
+-- options: ADDRCONFIG unless hints or a family say otherwise, and all
+-- addresses (autoSelectFamily) unless a family or localAddress is given.
 local function lookup_and_connect(sock, st, host, family, hints, lookup)
   if is_ip(host) then
     st._addresses = { { address = host, family = host:find(':', 1, true) and 6 or 4 } }
@@ -701,35 +710,44 @@ local function lookup_and_connect(sock, st, host, family, hints, lookup)
     nextTick(function() if st.connecting and not st.destroyed then connect_to(sock, st) end end)
     return
   end
-  local function on_lookup(errno, list)
+  local dnsopts = { family = (family == 4 or family == 6) and family or nil, hints = hints or 0 }
+  if dnsopts.family == nil and dnsopts.hints == 0 then dnsopts.hints = ADDRCONFIG end
+  if dnsopts.family == nil and st._localAddress == nil then dnsopts.all = true end
+  local function fail(err)
+    sock:emit('lookup', err, nil, nil, host)
+    sock:destroy(err)
+  end
+  local function on_addresses(list)
     if not st.connecting or st.destroyed then return end
-    if errno ~= nil then
-      local err = errors.dns(errno, 'getaddrinfo', host)
-      sock:emit('lookup', err, nil, nil, host)
-      sock:destroy(err)
-      return
+    for _, a in ipairs(list) do
+      sock:emit('lookup', nil, a.address, a.family, host)
+      if is_ip_literal(a.address) == 0 then
+        sock:destroy(errors.new('TypeError', 'ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. tostring(a.address)))
+        return
+      end
+      if not dnsopts.all then break end
     end
-    local first = list[1]
-    sock:emit('lookup', nil, first.address, first.family, host)
+    if st.destroyed then return end
     st._addresses = list
     st._addrIndex = 1
     connect_to(sock, st)
   end
   if lookup ~= nil then
-    lookup(host, { family = family, hints = hints, all = true }, function(err, addrs, fam)
-      if err ~= nil then
-        if not st.connecting or st.destroyed then return end
-        sock:emit('lookup', err, nil, nil, host)
-        sock:destroy(err)
-        return
-      end
+    lookup(host, dnsopts, function(err, addrs, fam)
+      if not st.connecting or st.destroyed then return end
+      if err ~= nil then return fail(err) end
       if type(addrs) == 'string' then addrs = { { address = addrs, family = fam } } end
-      on_lookup(nil, addrs)
+      on_addresses(addrs)
     end)
     return
   end
-  local ok, errno = core.getaddrinfo(host, family or 0, hints or core.AI_ADDRCONFIG, on_lookup)
-  if not ok then nextTick(on_lookup, errno) end
+  local ok, errno = core.getaddrinfo(host, dnsopts.family or 0, dnsopts.hints, function(lerr, list)
+    if not st.connecting or st.destroyed then return end
+    if lerr ~= nil then return fail(errors.dns(lerr, 'getaddrinfo', host)) end
+    if not dnsopts.all then list = { list[1] } end
+    on_addresses(list)
+  end)
+  if not ok then nextTick(fail, errors.dns(errno, 'getaddrinfo', host)) end
 end
 
 -- Normalise connect()'s forms to (options, cb), as Node's normalizeArgs.
@@ -792,6 +810,25 @@ function Socket:connect(...)
     errors.raise(errors.invalidArgValue('options.family', family, 'must be one of: 0, 4, 6'), 3)
   end
   validate.func(options.lookup, 'options.lookup')
+  local localAddress = options.localAddress
+  if localAddress ~= nil and is_ip_literal(localAddress) == 0 then
+    errors.raise(errors.new('TypeError', 'ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. tostring(localAddress)), 3)
+  end
+  local localPort = options.localPort
+  if localPort ~= nil and type(localPort) ~= 'number' then
+    errors.raise(errors.invalidArgType('options.localPort', 'number', localPort), 3)
+  end
+  local hints = options.hints
+  if hints ~= nil then
+    if type(hints) ~= 'number' then errors.raise(errors.invalidArgType('options.hints', 'number', hints), 3) end
+    local allowed = core.AI_ADDRCONFIG | core.AI_V4MAPPED | core.AI_ALL
+    if math.type(hints) ~= 'integer' or hints & ~allowed ~= 0 then
+      errors.raise(errors.invalidArgValue('hints', hints), 3)
+    end
+  end
+  if options.timeout ~= nil and type(options.timeout) ~= 'number' then
+    errors.raise(errors.invalidArgType('msecs', 'number', options.timeout), 3)
+  end
   st._port = port
   st._host = host
   st._localAddress = options.localAddress
@@ -813,8 +850,8 @@ function Socket:setTimeout(ms, cb)
   if type(ms) ~= 'number' then
     errors.raise(errors.invalidArgType('msecs', 'number', ms), 3)
   end
+  st.timeout = ms
   ms = math.floor(ms)
-  st.timeout = ms > 0 and ms or nil
   st._timeoutMs = ms
   if cb ~= nil then
     validate.func(cb, 'callback')
@@ -970,7 +1007,12 @@ function getters.writableLength(sock)
   local _, _, queued = sock:_stats()
   return queued + fields(sock)._pendingBytes
 end
-getters.bufferSize = getters.writableLength
+-- Node's bufferSize: writableLength while there is a handle (connecting
+-- counts: Node makes the handle inside connect()), else nil
+function getters.bufferSize(sock)
+  if core.hasHandle(sock) or fields(sock).connecting then return getters.writableLength(sock) end
+  return nil
+end
 
 function getters.readableLength(sock) return fields(sock)._rlen end
 function getters.pending(sock)
