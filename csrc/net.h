@@ -97,6 +97,7 @@ typedef struct net_handle {
   } u;
   net_loop *nl;
   int self_ref;      /* registry ref to the userdata while the handle is open */
+  int alias_ref;     /* another object sharing the handle (listen(server)) */
   int flags;
   int closing_parts; /* libuv handles still to close (the stream, the timer) */
   uint64_t bytes_read;

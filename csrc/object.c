@@ -67,8 +67,18 @@ static void on_handle_closed(uv_handle_t *handle) {
     if (obj->h == h) obj->h = NULL;
     luaL_unref(nl->L, LUA_REGISTRYINDEX, obj_ref);
   }
-  if (nl->L != NULL) luaL_unref(nl->L, LUA_REGISTRYINDEX, h->self_ref);
-  h->self_ref = LUA_NOREF;
+  if (nl->L != NULL) {
+    luaL_unref(nl->L, LUA_REGISTRYINDEX, h->self_ref);
+    if (h->alias_ref != LUA_NOREF) {
+      /* the object that shared this handle sees it closed too */
+      lua_rawgeti(nl->L, LUA_REGISTRYINDEX, h->alias_ref);
+      net_obj *alias = (net_obj *)lua_touserdata(nl->L, -1);
+      if (alias != NULL && alias->h == h) alias->h = NULL;
+      lua_pop(nl->L, 1);
+      luaL_unref(nl->L, LUA_REGISTRYINDEX, h->alias_ref);
+    }
+  }
+  h->self_ref = h->alias_ref = LUA_NOREF;
   free(h->pending);
   free(h);
 }
@@ -134,7 +144,7 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   if (rc != 0) {
     /* the stream handle exists now: it must be closed, not freed */
     h->nl = nl;
-    h->self_ref = LUA_NOREF;
+    h->self_ref = h->alias_ref = LUA_NOREF;
     h->closing_parts = 1;
     h->flags = NET_F_CLOSING;
     h->u.handle.data = h;
@@ -147,6 +157,7 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   h->flags = kind;
   h->hwm = 16384;
   h->read_size = NET_READ_BUF_SIZE;
+  h->alias_ref = LUA_NOREF;
   h->u.handle.data = h;
   h->timer.data = h;
   h->link.close = close_link;
@@ -256,19 +267,22 @@ static int m_has_ref(lua_State *L) {
   return 1;
 }
 
-/* obj:_adopt(other): take over other's open handle, for listen(handle).
- * Refused while other has writes in flight (their buffers are pinned in
- * other's refs table). */
+/* obj:_adopt(other): share other's open handle, for listen(handle), as
+ * Node's listen(server) shares server._handle: events now go to obj; other
+ * still sees the handle (address(), listening) until it closes. Refused
+ * while other has writes queued (their buffers are pinned in other's refs
+ * table) or already shares its handle. */
 static int m_adopt(lua_State *L) {
   net_obj *obj = net_obj_check(L, 1);
   net_obj *other = net_obj_check(L, 2);
   net_handle *h = other->h;
   if (h == NULL || (h->flags & NET_F_CLOSING)) return net_push_uv_result(L, UV_EBADF);
   if (obj->h != NULL && !(obj->h->flags & NET_F_CLOSING)) return net_push_uv_result(L, UV_EBUSY);
-  if (h->inflight > 0 || h->npending > 0) return net_push_uv_result(L, UV_EBUSY);
-  other->h = NULL;
+  if (h->inflight > 0 || h->npending > 0 || h->alias_ref != LUA_NOREF) {
+    return net_push_uv_result(L, UV_EBUSY);
+  }
   obj->h = h;
-  luaL_unref(L, LUA_REGISTRYINDEX, h->self_ref);
+  h->alias_ref = h->self_ref; /* other keeps its pointer; cleared at close */
   lua_pushvalue(L, 1);
   h->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   return net_push_uv_result(L, 0);

@@ -62,6 +62,7 @@ static void on_timer_closed(uv_handle_t *handle) {
 static void timer_close(net_timer *tm) {
   if (tm->closing) return;
   tm->closing = 1;
+  if (tm->pooled) pool_remove(tm); /* never hand out a closing timer */
   uv_close((uv_handle_t *)&tm->t, on_timer_closed);
 }
 

@@ -218,9 +218,11 @@ function M.decoder(enc)
       return utf16le_to_utf8(chunk:sub(1, #chunk - keep))
     end
     function d.flush(self)
+      -- as Node's StringDecoder: a lone trailing byte is dropped, a high
+      -- surrogate without its pair comes out (as U+FFFD in UTF-8)
       local r = self.rest
       self.rest = ''
-      return r ~= '' and utf16le_to_utf8(r .. (#r % 2 == 1 and '\0' or '')) or ''
+      return utf16le_to_utf8(r:sub(1, #r - #r % 2))
     end
   elseif e == 'base64' or e == 'base64url' then
     local alphabet, pad = e == 'base64' and B64 or B64URL, e == 'base64'

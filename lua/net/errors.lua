@@ -147,13 +147,14 @@ function M.uvWithMessage(errno, syscall, address, port)
   local msg = string.format('%s %s: %s', syscall, code, core.strerror(errno))
   if address then
     msg = msg .. ' ' .. address
-    if port and port >= 0 then msg = msg .. ':' .. port end
+    if port and port > 0 then msg = msg .. ':' .. port end
   end
   local e = M.new('Error', code, msg)
   e.errno = errno
   e.syscall = syscall
   if address then e.address = address end
-  if port and port >= 0 then e.port = port end
+  -- Node sets port when it is truthy: -1 (pipes) yes, 0 no
+  if port and port ~= 0 then e.port = port end
   return e
 end
 

@@ -94,6 +94,7 @@ local function listen_tcp(server, st, address, port, backlog, ipv6Only, reusePor
 end
 
 local function listen_path(server, st, path, backlog, options)
+  st._pipePath = path -- address() answers it even after a failure or close
   local ok, errno = server:_initPipe(false)
   if ok then ok, errno = server:_bindPath(path) end
   if ok then ok, errno = server:_listen(backlog) end
@@ -105,7 +106,6 @@ local function listen_path(server, st, path, backlog, options)
     nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen', path, -1))
     return
   end
-  st._pipePath = path
   listening_ok(server, st)
 end
 
@@ -115,32 +115,30 @@ local function listen_handle(server, st, options, backlog)
   local ok, errno
   local handle = options.handle or options._handle or options
   if options.fd ~= nil then
-    local fd = options.fd
-    if math.type(fd) ~= 'integer' or fd < 0 then
-      errors.raise(errors.invalidArgType('options.fd', 'number', fd), 4)
-    end
-    local kind = core.guessHandle(fd)
+    -- a descriptor libuv cannot wrap is Node's 'listen EINVAL' event
+    local kind = core.guessHandle(options.fd)
     if kind == 'TCP' then
       ok, errno = server:_initTcp(0)
     elseif kind == 'PIPE' then
       ok, errno = server:_initPipe(false)
     else
-      errors.raise(errors.new('TypeError', 'ERR_INVALID_FD_TYPE', 'Unsupported fd type: ' .. kind), 4)
+      ok, errno = nil, core.errno.EINVAL
     end
-    if ok then ok, errno = server:_open(fd) end
+    if ok then ok, errno = server:_open(options.fd) end
   elseif type(handle) == 'userdata' then
     ok, errno = server:_adopt(handle)
-    if ok and fields(handle)._pipePath then st._pipePath = fields(handle)._pipePath end
   else
     errors.raise(errors.invalidArgValue('options', options), 4)
   end
   if ok then
-    if server:_isPipe() and st._pipePath == nil then st._pipePath = server:_pipeName() or '' end
+    -- a pipe server made from a handle has no path of its own: address()
+    -- is nil, as in Node, and close() unlinks nothing
+    st._adoptedPipe = server:_isPipe()
     ok, errno = server:_listen(backlog)
   end
   if not ok then
     if core.hasHandle(server) then server:_close() end
-    nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen', nil, -1))
+    nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen'))
     return
   end
   listening_ok(server, st)
@@ -197,17 +195,18 @@ function Server:listen(...)
   end
   if cb ~= nil then self:once('listening', cb) end
   st._closeRequested = false
-  st._pipePath = nil
+  st._pipePath, st._adoptedPipe = nil, nil
   if signal ~= nil then
     abort.onAbort(signal, function() self:close() end)
   end
-  if options.fd ~= nil or options.handle ~= nil or options._handle ~= nil then
+  local fd = options.fd
+  if (math.type(fd) == 'integer' and fd >= 0) or options.handle ~= nil or options._handle ~= nil then
     listen_handle(self, st, options, backlog)
     return self
   end
   if options.path ~= nil and options.port == nil then
-    if type(options.path) ~= 'string' then
-      errors.raise(errors.invalidArgType('options.path', 'string', options.path), 3)
+    if type(options.path) ~= 'string' or options.path == '' then
+      errors.raise(errors.invalidArgValue('options', options), 3)
     end
     if options.reusePort or options.ipv6Only or options.host ~= nil then
       errors.raise(errors.invalidArgValue('options', options,
@@ -229,7 +228,7 @@ function Server:listen(...)
   port = validate.port(port or 0, 'options.port')
   local host = options.host
   if host ~= nil and type(host) ~= 'string' then
-    errors.raise(errors.invalidArgType('options.host', 'string', host), 3)
+    errors.raise(errors.invalidArgType('hostname', 'string', host), 3)
   end
   local v6only, reuse = options.ipv6Only, options.reusePort
   if host == nil or host == '' then
@@ -252,8 +251,9 @@ end
 
 function Server:address()
   local st = fields(self)
-  if not core.hasHandle(self) then return nil end
   if st._pipePath then return st._pipePath end
+  if not core.hasHandle(self) then return nil end
+  if st._adoptedPipe then return nil end
   return self:_sockname()
 end
 
@@ -286,10 +286,11 @@ function M.hooks.connection(server, st, client, status)
     allowHalfOpen = st.allowHalfOpen,
     highWaterMark = st.highWaterMark,
   })
-  cst.readable, cst.writable, cst._open = true, true, true
+  cst.readable, cst.writable, cst._writeReady = true, true, true
   cst.server = server
   cst._server = server
-  cst._isTcp = st._pipePath == nil
+  cst._isTcp = not client:_isPipe()
+  cst._hadHandle = true
   st._connections = st._connections + 1
   if st.noDelay and client._setNoDelay then client:_setNoDelay(true) end
   if st.keepAlive then client:setKeepAlive(true, st.keepAliveInitialDelay) end

@@ -35,7 +35,7 @@ setmetatable(Socket, { __index = EventEmitter })
 
 local M = { Socket = Socket, hooks = {}, state = state }
 local hooks = M.hooks
-local flush_pending
+local flush_pending, push_text
 
 local function is_ip(host)
   return host:match('^%d+%.%d+%.%d+%.%d+$') ~= nil or host:find(':', 1, true) ~= nil
@@ -47,7 +47,7 @@ end
 -- connected again (Node's _undestroy).
 local function reset_state(st)
   st.connecting = false
-  st._open = false      -- connected and writable: write()'s fast path
+  st._writeReady = false      -- connected and writable: write()'s fast path
   st.destroyed = false
   st.readable = true    -- a fresh Duplex is readable and writable
   st.writable = true
@@ -152,9 +152,10 @@ local function open_fd(sock, st, options)
     if core.hasHandle(sock) then sock:_close() end
     errors.raise(errors.uv(errno, 'open'), 4)
   end
+  st._hadHandle = true
   st.readable = options.readable ~= false
   st.writable = options.writable ~= false
-  st._open = st.writable
+  st._writeReady = st.writable
   apply_handle_options(sock, st)
   if st.readable then sock:_readStart() else st._eof = true end
 end
@@ -205,11 +206,15 @@ local function leave_server(st)
   end
 end
 
-local function emit_close(sock, st)
+local function emit_close(sock, st, never_connected)
   if st._closed then return end
   st._closed = true
   leave_server(st)
-  sock:emit('close', st._hadError)
+  if never_connected then
+    sock:emit('close') -- Node's emitCloseNT: no hadError argument
+  else
+    sock:emit('close', st._hadError)
+  end
 end
 
 -- Node's destroy: state changes now; 'error' (if any) on the next tick;
@@ -217,7 +222,7 @@ end
 local function destroy(sock, st, err, reset)
   if st.destroyed then return sock end
   st.destroyed = true
-  st._open = false
+  st._writeReady = false
   st.connecting = false
   st.readable = false
   st.writable = false
@@ -229,7 +234,7 @@ local function destroy(sock, st, err, reset)
     -- 'close' comes from the close hook
     if not (reset and sock:_closeReset()) then sock:_close() end
   else
-    nextTick(emit_close, sock, st)
+    nextTick(emit_close, sock, st, not st._hadHandle)
   end
   leave_server(st)
   return sock
@@ -253,7 +258,7 @@ end
 -- resetAndDestroy(): close with RST, so the peer sees ECONNRESET.
 function Socket:resetAndDestroy()
   local st = fields(self)
-  if core.hasHandle(self) then
+  if core.hasHandle(self) or st.connecting then
     if not st._isTcp then
       errors.raise(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'), 3)
     end
@@ -282,7 +287,7 @@ local function end_readable_nt(sock, st)
   st.readable = false
   if not st.allowHalfOpen then
     st._writeAfterFIN = true
-    st._open = false
+    st._writeReady = false
   end
   sock:emit('end')
   if st.destroyed then return end
@@ -330,6 +335,11 @@ function hooks.data(sock, st, chunk)
     chunk = dec:write(chunk)
     if chunk == '' then return end
   end
+  push_text(sock, st, chunk)
+end
+
+-- A chunk (decoded if setEncoding asked) to the listeners or the buffer.
+function push_text(sock, st, chunk)
   if st._flowing and st._rlen == 0 then
     -- flowing: to the listeners, or to nobody (Node drops it too)
     emit_data(sock, st, chunk)
@@ -346,7 +356,7 @@ function hooks.eof(sock, st)
   local dec = st._decoder
   if dec ~= nil then
     local rest = dec:flush()
-    if rest ~= '' then hooks.data(sock, { _flowing = false }, rest) end
+    if rest ~= '' then push_text(sock, st, rest) end
   end
   if st._onread ~= nil then
     st._rlen = 0
@@ -393,7 +403,7 @@ end
 
 function Socket:setEncoding(enc)
   local st = fields(self)
-  st._decoder = encoding.decoder(enc)
+  st._decoder = encoding.decoder(enc == nil and 'utf8' or enc)
   st._encoding = st._decoder.encoding
   return self
 end
@@ -431,7 +441,7 @@ end
 function flush_pending(sock, st)
   local pending = st._pending
   st._pending, st._pendingBytes = {}, 0
-  st._open = st.writable and not st.destroyed and not st.writableEnded
+  st._writeReady = st.writable and not st.destroyed and not st.writableEnded
   local need_drain = st._heldNeedDrain
   st._heldNeedDrain = false
   local cbs, data = {}, {}
@@ -460,12 +470,20 @@ end
 -- in st._pending until the connection is made.
 local c_write = Socket._write
 
+local write_impl
+
 function Socket:write(data, enc, cb)
   local st = state[self]
-  if enc == nil and cb == nil and type(data) == 'string' and st._open then
+  if enc == nil and cb == nil and type(data) == 'string' and st._writeReady then
     -- the common case, kept short: connected, no encoding, no callback
     return c_write(self, data)
   end
+  return write_impl(self, st, data, enc, cb, false)
+end
+
+-- from_end: end_(data) writes past the write-after-FIN guard, as Node's
+-- end() calls the internal writer, not the replaced socket.write
+function write_impl(self, st, data, enc, cb, from_end)
   if type(enc) == 'function' then enc, cb = nil, enc end
   if type(data) ~= 'string' then
     errors.raise(errors.invalidArgType('chunk', 'string or an instance of Buffer, TypedArray, or DataView', data), 3)
@@ -484,12 +502,12 @@ function Socket:write(data, enc, cb)
       'Cannot call write after a stream was destroyed'), cb, false)
     return false
   end
-  if st._writeAfterFIN then
+  if st._writeAfterFIN and not from_end then
     local err = errors.new('Error', 'EPIPE', 'This socket has been ended by the other party')
     write_error(self, st, err, cb, true)
     return false
   end
-  if not st._open then
+  if st.connecting or not core.hasHandle(self) then
     local p = st._pending
     if #p == 0 then
       -- as Node, the held writes go out from a 'connect' listener added now
@@ -577,7 +595,7 @@ function Socket:end_(data, enc, cb)
   if type(data) == 'function' then data, enc, cb = nil, nil, data
   elseif type(enc) == 'function' then enc, cb = nil, enc end
   local st = fields(self)
-  if data ~= nil then self:write(data, enc) end
+  if data ~= nil then write_impl(self, st, data, enc, nil, true) end
   if st._corked > 0 then
     st._corked = 1
     self:uncork()
@@ -596,7 +614,7 @@ function Socket:end_(data, enc, cb)
   end
   if st.writableEnded or st.destroyed then return self end
   st.writableEnded = true
-  st._open = false
+  st._writeReady = false
   st.writable = false
   if not st.connecting and core.hasHandle(self) then
     shutdown(self, st)
@@ -634,7 +652,7 @@ function hooks.connect(sock, st, status)
   st.readable = true
   st.writable = not st.writableEnded
   -- writes held while connecting go first (flush_pending opens the way)
-  st._open = st.writable and #st._pending == 0
+  st._writeReady = st.writable and #st._pending == 0
   apply_handle_options(sock, st)
   if st._corked > 0 then sock:_cork(true) end
   sock:emit('connect')
@@ -653,6 +671,7 @@ connect_to = function(sock, st)
   end
   st._isTcp = true
   local ok, errno = sock:_initTcp(a.family)
+  if ok and st._unrefd then sock:_unref() end
   if ok then
     if st._localAddress or st._localPort then
       ok, errno = sock:_bind(st._localAddress or (a.family == 6 and '::' or '0.0.0.0'), st._localPort or 0,
@@ -686,7 +705,7 @@ function hooks.close(obj, st)
   if not st.destroyed then
     -- closed from below (core.closeAll): finish the teardown
     st.destroyed = true
-    st._open = false
+    st._writeReady = false
     st.readable, st.writable, st.connecting = false, false, false
   end
   emit_close(obj, st)
@@ -786,7 +805,10 @@ function Socket:connect(...)
     end
     st.connecting = true
     st._connectAddress = path
+    st._isTcp = false
+    st._hadHandle = true
     local ok, errno = self:_initPipe(false)
+    if ok and st._unrefd then self:_unref() end
     if ok then ok, errno = self:_connectPath(path) end
     if not ok then self:destroy(errors.uv(errno, 'connect', path)) end
     return self
@@ -838,6 +860,8 @@ function Socket:connect(...)
   if options.keepAliveInitialDelay ~= nil then st._keepAliveInitialDelay = options.keepAliveInitialDelay end
   if options.timeout ~= nil then self:setTimeout(options.timeout) end
   st.connecting = true
+  st._isTcp = true
+  st._hadHandle = true -- Node makes the handle inside connect()
   st.writable = not st.writableEnded
   lookup_and_connect(self, st, host, family, options.hints, options.lookup)
   return self
@@ -849,6 +873,12 @@ function Socket:setTimeout(ms, cb)
   local st = fields(self)
   if type(ms) ~= 'number' then
     errors.raise(errors.invalidArgType('msecs', 'number', ms), 3)
+  end
+  if ms ~= ms or ms < 0 or ms == math.huge then
+    errors.raise(errors.outOfRange('msecs', 'a non-negative finite number', ms), 3)
+  end
+  if cb ~= nil and type(cb) ~= 'function' then
+    errors.raise(errors.invalidArgType('callback', 'function', cb), 3)
   end
   st.timeout = ms
   ms = math.floor(ms)
@@ -914,12 +944,15 @@ function Socket:address()
   return name or {}
 end
 
+-- ref/unref before connect are remembered and applied to the handle
 function Socket:ref()
+  fields(self)._unrefd = false
   if core.hasHandle(self) then self:_ref() end
   return self
 end
 
 function Socket:unref()
+  fields(self)._unrefd = true
   if core.hasHandle(self) then self:_unref() end
   return self
 end
@@ -939,8 +972,9 @@ function Socket:pipe(dest, opts)
     dest:removeListener('drain', ondrain)
     src:removeListener('end', onend)
   end
-  fields(self)._pipes = fields(self)._pipes or {}
-  fields(self)._pipes[dest] = cleanup
+  local pipes = fields(self)._pipes or {}
+  fields(self)._pipes = pipes
+  pipes[dest] = cleanup
   src:on('data', ondata)
   dest:on('drain', ondrain)
   src:once('end', onend)
@@ -951,13 +985,18 @@ end
 
 function Socket:unpipe(dest)
   local pipes = fields(self)._pipes
-  if pipes == nil then return self end
+  if pipes == nil or next(pipes) == nil then return self end
+  local gone = {}
   for d, cleanup in pairs(pipes) do
     if dest == nil or d == dest then
       cleanup()
       pipes[d] = nil
-      if d.emit then d:emit('unpipe', self) end
+      gone[#gone + 1] = d
     end
+  end
+  if #gone > 0 and next(pipes) == nil then self:pause() end
+  for _, d in ipairs(gone) do
+    if d.emit then d:emit('unpipe', self) end
   end
   return self
 end
