@@ -1,5 +1,7 @@
 /* core.c: `require('net.core')`, the C half of the module. Each file adds
  * its part to the table; lua/net/ builds Node's API on top of it. */
+#include <signal.h>
+
 #include "net.h"
 
 #if defined(__GNUC__)
@@ -17,6 +19,9 @@ int luaopen_net_core(lua_State *L) {
    * would compete with the first for the same libuv loop. */
   if (lua_getfield(L, LUA_REGISTRYINDEX, "net.core") == LUA_TTABLE) return 1;
   lua_pop(L, 1);
+  /* As Node does at start-up: a write to a peer that has gone must be an
+   * EPIPE error on that socket, not a SIGPIPE that kills the process. */
+  signal(SIGPIPE, SIG_IGN);
   lua_newtable(L);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, "net.core");

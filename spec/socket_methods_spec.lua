@@ -35,22 +35,23 @@ local function tmp_path()
   return p .. '.sock'
 end
 
--- The kernel's view of a TCP socket: timer kind and ticks left (USER_HZ,
--- 100 a second) from /proc/net/tcp, for the socket bound to `localPort`.
-local function proc_timer(localPort)
+-- The kernel's view of the established TCP socket `s` (found by its local
+-- and remote ports): timer kind (2: keepalive) and ticks left (1/100 s),
+-- from /proc/net/tcp.
+local function proc_timer(s)
   local f = assert(io.open('/proc/net/tcp'))
-  local want = string.format(':%04X', localPort)
+  local lport, rport = string.format(':%04X', s.localPort), string.format(':%04X', s.remotePort)
   for line in f:lines() do
     local fields = {}
     for w in line:gmatch('%S+') do fields[#fields + 1] = w end
-    if fields[2] and fields[2]:sub(-5) == want then
+    if fields[2] and fields[2]:sub(-5) == lport and fields[3]:sub(-5) == rport and fields[4] == '01' then
       f:close()
       local tr, when = fields[6]:match('^(%x+):(%x+)$')
       return tonumber(tr, 16), tonumber(when, 16)
     end
   end
   f:close()
-  error('no /proc/net/tcp line for local port ' .. localPort)
+  error('no established /proc/net/tcp line for local port ' .. s.localPort)
 end
 
 describe('socket methods', function()
@@ -235,12 +236,14 @@ describe('socket methods', function()
         got[#got + 1] = { err.code, err.name, err.message }
       end
       assert.same({
-        { 'ERR_INVALID_ARG_TYPE', 'TypeError', [[The "msecs" argument must be of type number. Received type string ('1')]] },
+        { 'ERR_INVALID_ARG_TYPE', 'TypeError',
+          [[The "msecs" argument must be of type number. Received type string ('1')]] },
         { 'ERR_OUT_OF_RANGE', 'RangeError',
           'The value of "msecs" is out of range. It must be a non-negative finite number. Received -1' },
         { 'ERR_OUT_OF_RANGE', 'RangeError',
           'The value of "msecs" is out of range. It must be a non-negative finite number. Received NaN' },
-        { 'ERR_INVALID_ARG_TYPE', 'TypeError', 'The "callback" argument must be of type function. Received type number (5)' },
+        { 'ERR_INVALID_ARG_TYPE', 'TypeError',
+          'The "callback" argument must be of type function. Received type number (5)' },
       }, got)
     end)
 
@@ -270,13 +273,15 @@ describe('socket methods', function()
           log('before:' .. tostring(rawequal(s:setNoDelay(), s)) .. tostring(rawequal(s:setNoDelay(false), s))
             .. tostring(rawequal(s:setKeepAlive(true, 1000), s)) .. tostring(rawequal(s:setKeepAlive(), s)))
           s:connect(port, '127.0.0.1', function()
-            log('connected:' .. tostring(rawequal(s:setNoDelay(true), s)) .. tostring(rawequal(s:setKeepAlive(true, 2000), s))
-              .. tostring(rawequal(s:setKeepAlive(false), s)))
+            log('connected:' .. tostring(rawequal(s:setNoDelay(true), s))
+              .. tostring(rawequal(s:setKeepAlive(true, 2000), s)) .. tostring(rawequal(s:setKeepAlive(false), s)))
             local p
             p = net.connect(path, function()
-              log('pipe:' .. tostring(rawequal(p:setNoDelay(true), p)) .. tostring(rawequal(p:setKeepAlive(true, 1000), p)))
+              log('pipe:' .. tostring(rawequal(p:setNoDelay(true), p))
+                .. tostring(rawequal(p:setKeepAlive(true, 1000), p)))
               p:destroy()
-              log('destroyed:' .. tostring(rawequal(p:setNoDelay(true), p)) .. tostring(rawequal(p:setKeepAlive(true), p)))
+              log('destroyed:' .. tostring(rawequal(p:setNoDelay(true), p))
+                .. tostring(rawequal(p:setKeepAlive(true), p)))
             end)
             p:on('close', function() server:close(); pserver:close() end)
           end)
@@ -296,14 +301,14 @@ describe('socket methods', function()
         s:setKeepAlive(true, 7000) -- before connect: applied once connected
         s:connect(port, '127.0.0.1', function()
           timers.setTimeout(function()
-            local tr, when = proc_timer(s.localPort)
+            local tr, when = proc_timer(s)
             log(string.format('before-connect-call:timer=%d:near-7s=%s', tr, tostring(when > 600 and when <= 700)))
             s:setKeepAlive(false)
             timers.setTimeout(function()
-              log('off:timer=' .. (proc_timer(s.localPort)))
+              log('off:timer=' .. (proc_timer(s)))
               s:setKeepAlive(true, 3000)
               timers.setTimeout(function()
-                local tr2, when2 = proc_timer(s.localPort)
+                local tr2, when2 = proc_timer(s)
                 log(string.format('on-again:timer=%d:near-3s=%s', tr2, tostring(when2 > 200 and when2 <= 300)))
                 s:destroy()
               end, 20)
@@ -328,16 +333,16 @@ describe('socket methods', function()
         s = net.connect(port, '127.0.0.1', function()
           log('positional:' .. tostring(rawequal(s:setKeepAlive(true, 5000, 2000, 5), s)))
           timers.setTimeout(function()
-            local tr, when = proc_timer(s.localPort)
+            local tr, when = proc_timer(s)
             log(string.format('positional-timer=%d:near-5s=%s', tr, tostring(when > 400 and when <= 500)))
             log('options:' .. tostring(rawequal(s:setKeepAlive({ enable = true, initialDelay = 4000, interval = 1000,
               count = 10 }), s)))
             timers.setTimeout(function()
-              local tr2, when2 = proc_timer(s.localPort)
+              local tr2, when2 = proc_timer(s)
               log(string.format('options-timer=%d:near-4s=%s', tr2, tostring(when2 > 300 and when2 <= 400)))
               log('options-off:' .. tostring(rawequal(s:setKeepAlive({ enable = false }), s)))
               timers.setTimeout(function()
-                log('off:timer=' .. (proc_timer(s.localPort)))
+                log('off:timer=' .. (proc_timer(s)))
                 s:destroy()
               end, 20)
             end, 20)
@@ -402,10 +407,13 @@ describe('socket methods', function()
         got[#got + 1] = { err.code, err.name, err.message }
       end
       assert.same({
-        { 'ERR_OUT_OF_RANGE', 'RangeError', 'The value of "tos" is out of range. It must be >= 0 && <= 255. Received 256' },
-        { 'ERR_OUT_OF_RANGE', 'RangeError', 'The value of "tos" is out of range. It must be >= 0 && <= 255. Received -1' },
+        { 'ERR_OUT_OF_RANGE', 'RangeError',
+          'The value of "tos" is out of range. It must be >= 0 && <= 255. Received 256' },
+        { 'ERR_OUT_OF_RANGE', 'RangeError',
+          'The value of "tos" is out of range. It must be >= 0 && <= 255. Received -1' },
         { 'ERR_OUT_OF_RANGE', 'RangeError', 'The value of "tos" is out of range. It must be an integer. Received 1.5' },
-        { 'ERR_INVALID_ARG_TYPE', 'TypeError', [[The "tos" argument must be of type number. Received type string ('x')]] },
+        { 'ERR_INVALID_ARG_TYPE', 'TypeError',
+          [[The "tos" argument must be of type number. Received type string ('x')]] },
       }, got)
     end)
   end)
@@ -607,15 +615,18 @@ describe('socket methods', function()
       end)
       H.run(3000)
       table.sort(log.events)
-      assert.same({ 'close:false', 'connect', 'peer-close:true', 'peer-error:ECONNRESET', 'returns-self:true:connecting=true' },
-        log.events)
+      assert.same({
+        'close:false', 'connect', 'peer-close:true', 'peer-error:ECONNRESET', 'returns-self:true:connecting=true',
+      }, log.events)
     end)
 
     it("never connected: destroy with ERR_SOCKET_CLOSED; 'close' with no hadError (no handle), as Node", function()
       local log = H.log()
       local s = net.Socket()
       log('returns-self:' .. tostring(rawequal(s:resetAndDestroy(), s)))
-      s:on('error', function(e) log('error:' .. tostring(e.code) .. ':' .. tostring(e.name) .. ':' .. tostring(e.message)) end)
+      s:on('error', function(e)
+        log('error:' .. tostring(e.code) .. ':' .. tostring(e.name) .. ':' .. tostring(e.message))
+      end)
       s:on('close', function(h) log('close:' .. tostring(h)) end)
       H.run(1000)
       assert.same({ 'returns-self:true', 'error:ERR_SOCKET_CLOSED:Error:Socket is closed', 'close:nil' }, log.events)
@@ -741,7 +752,8 @@ describe('socket methods', function()
 
     it('a connecting socket: destroyed when the scope ends, also by an error; the server sees nothing break', function()
       local log = H.log()
-      serve(function(c) c:on('error', function(e) log('peer-error:' .. tostring(e.code)) end) end, function(port, server)
+      local function onconn(c) c:on('error', function(e) log('peer-error:' .. tostring(e.code)) end) end
+      serve(onconn, function(port, server)
         local held
         local ok = pcall(function()
           local s <close> = net.connect(port, '127.0.0.1')

@@ -49,7 +49,7 @@ describe('socket properties', function()
     end
   end)
 
-  it("a fresh net.Socket(): pending, readyState 'open' (a Duplex starts readable and writable), no bufferSize", function()
+  it("a fresh net.Socket(): pending, readyState 'open' (a Duplex starts readable, writable), no bufferSize", function()
     local s = net.Socket()
     assert.same(base(), props(s))
     -- integers, as Node's
@@ -152,9 +152,9 @@ describe('socket properties', function()
         if n == 2 then server:close() end
       end
       s:on('close', function()
-        log(string.format('s-after-close:%s:%s:%s:%s:%s:%s:%s', tostring(s.remoteAddress), tostring(s.remotePort == port),
-          tostring(s.remoteFamily), tostring(s.localAddress), tostring(s.localPort), tostring(next(s:address()) == nil),
-          tostring(s.bytesRead)))
+        log(string.format('s-after-close:%s:%s:%s:%s:%s:%s:%s', tostring(s.remoteAddress),
+          tostring(s.remotePort == port), tostring(s.remoteFamily), tostring(s.localAddress), tostring(s.localPort),
+          tostring(next(s:address()) == nil), tostring(s.bytesRead)))
         fin()
       end)
       t:on('close', function()
@@ -171,12 +171,13 @@ describe('socket properties', function()
     }, log.events)
   end)
 
-  it('socket.server is the accepting server (nil on clients); after a failed connect: pending, not connecting', function()
+  it('socket.server is the accepting server (nil on clients); a failed connect: pending, not connecting', function()
     local log = H.log()
     local server
     server = net.createServer(function(c)
-      log(string.format('accepted:server=%s:pending=%s:%s:connecting=%s:timeout=%s', tostring(rawequal(c.server, server)),
-        tostring(c.pending), tostring(c.readyState), tostring(c.connecting), tostring(c.timeout)))
+      log(string.format('accepted:server=%s:pending=%s:%s:connecting=%s:timeout=%s',
+        tostring(rawequal(c.server, server)), tostring(c.pending), tostring(c.readyState), tostring(c.connecting),
+        tostring(c.timeout)))
       c:end_()
     end)
     H.listen(server, function(port)

@@ -107,7 +107,10 @@ local function set_onread(st, onread)
     errors.raise(errors.invalidArgType('options.onread.callback', 'function', onread.callback), 4)
   end
   local size = onread.buffer
-  if type(size) == 'function' then size = size() end
+  if type(size) == 'function' then
+    st._onreadBuffer = size -- asked again before every read, as Node does
+    size = size()
+  end
   if type(size) == 'string' then size = #size end
   if math.type(size) ~= 'integer' or size < 1 then
     errors.raise(errors.invalidArgType('options.onread.buffer', { 'number', 'function' }, onread.buffer), 4)
@@ -134,9 +137,8 @@ M.applyHandleOptions = apply_handle_options
 -- Socket({ fd = n }): wrap a connected socket or pipe made elsewhere.
 local function open_fd(sock, st, options)
   local fd = options.fd
-  if math.type(fd) ~= 'integer' or fd < 0 then
-    errors.raise(errors.invalidArgType('options.fd', 'number', fd), 4)
-  end
+  local ok_fd, err_fd = pcall(require('net.address').js.validateInt32, fd, 'fd', 0, 2147483647)
+  if not ok_fd then errors.raise(err_fd, 4) end
   local kind = core.guessHandle(fd)
   local ok, errno
   if kind == 'TCP' then
@@ -155,6 +157,9 @@ local function open_fd(sock, st, options)
   st._hadHandle = true
   st.readable = options.readable ~= false
   st.writable = options.writable ~= false
+  -- a side the options close is ended from the start, as Node's Duplex
+  st.readableEnded = not st.readable
+  st.writableEnded = not st.writable
   st._writeReady = st.writable
   apply_handle_options(sock, st)
   if st.readable then sock:_readStart() else st._eof = true end
@@ -221,6 +226,15 @@ end
 -- 'close' when libuv has closed the handle. `reset` closes with RST.
 local function destroy(sock, st, err, reset)
   if st.destroyed then return sock end
+  local held = st._pending
+  if #held > 0 then
+    st._pending, st._pendingBytes = {}, 0
+    local closed = errors.new('Error', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+      'Socket closed before the connection was established')
+    for _, w in ipairs(held) do
+      if w[2] then nextTick(w[2], closed) end
+    end
+  end
   st.destroyed = true
   st._writeReady = false
   st.connecting = false
@@ -285,11 +299,9 @@ local function end_readable_nt(sock, st)
   if st.readableEnded or st._rlen > 0 or st.destroyed then return end
   st.readableEnded = true
   st.readable = false
-  if not st.allowHalfOpen then
-    st._writeAfterFIN = true
-    st._writeReady = false
-  end
   sock:emit('end')
+  -- after the user's 'end' listeners (a write there still goes out)
+  if not st.allowHalfOpen then st._writeAfterFIN = true end
   if st.destroyed then return end
   if st.writable and not st.allowHalfOpen then
     -- Node's endWritableNT: auto-end the writable side one tick later
@@ -328,6 +340,11 @@ end
 function hooks.data(sock, st, chunk)
   if st._onread ~= nil then
     if st._onread(#chunk, chunk) == false then sock:_readStop() end
+    local gen = st._onreadBuffer
+    if gen ~= nil and core.hasHandle(sock) then
+      local size = gen()
+      sock:_setReadSize(type(size) == 'string' and #size or size)
+    end
     return
   end
   local dec = st._decoder
@@ -492,6 +509,12 @@ function write_impl(self, st, data, enc, cb, from_end)
   if enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' and enc ~= 'buffer' then
     data = encoding.encode(data, enc)
   end
+  if st._writeAfterFIN and st.writableEnded and not from_end then
+    -- Node's writeAfterFIN: the callback hears EPIPE; the socket goes
+    if cb then nextTick(cb, errors.new('Error', 'EPIPE', 'This socket has been ended by the other party')) end
+    self:destroy()
+    return false
+  end
   if st.writableEnded then
     local err = errors.new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end')
     write_error(self, st, err, cb, not st.destroyed)
@@ -500,11 +523,6 @@ function write_impl(self, st, data, enc, cb, from_end)
   if st.destroyed then
     write_error(self, st, errors.new('Error', 'ERR_STREAM_DESTROYED',
       'Cannot call write after a stream was destroyed'), cb, false)
-    return false
-  end
-  if st._writeAfterFIN and not from_end then
-    local err = errors.new('Error', 'EPIPE', 'This socket has been ended by the other party')
-    write_error(self, st, err, cb, true)
     return false
   end
   if st.connecting or not core.hasHandle(self) then

@@ -15,10 +15,14 @@ const serve = (onconn, fn, opts) => {
 const raises = (fn) => { try { fn(); return 'no throw'; } catch (e) { return J([e.code, e.name, e.message]); } };
 const hex = (s) => Buffer.from(s, 'utf8').toString('hex');
 const tmpPath = (tag) => `/tmp/net-spec-${process.pid}-${tag}.sock`;
-// the kernel's view of a TCP socket: [timer kind, ticks left] from /proc/net/tcp
-const procTimer = (localPort) => {
-  const p = localPort.toString(16).toUpperCase().padStart(4, '0');
-  const line = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').find((l) => l.split(/\s+/)[2]?.endsWith(':' + p));
+// the kernel's view of an established TCP socket: [timer kind, ticks left]
+// from /proc/net/tcp (timer 2: keepalive; ticks of 1/100 s)
+const procTimer = (s) => {
+  const hex = (n) => ':' + n.toString(16).toUpperCase().padStart(4, '0');
+  const line = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').find((l) => {
+    const f = l.trim().split(/\s+/);
+    return f[1]?.endsWith(hex(s.localPort)) && f[2]?.endsWith(hex(s.remotePort)) && f[3] === '01';
+  });
   const [tr, when] = line.trim().split(/\s+/)[5].split(':');
   return [parseInt(tr, 16), parseInt(when, 16)];
 };
@@ -163,14 +167,14 @@ add('setKeepAlive(true, ms): the kernel runs a keepalive timer of that length; f
     s.setKeepAlive(true, 7000); // before connect: applied once connected
     s.connect(port, '127.0.0.1', () => {
       setTimeout(() => {
-        const [tr, when] = procTimer(s.localPort);
+        const [tr, when] = procTimer(s);
         out.push(`before-connect-call:timer=${tr}:near-7s=${when > 600 && when <= 700}`);
         s.setKeepAlive(false);
         setTimeout(() => {
-          out.push('off:timer=' + procTimer(s.localPort)[0]);
+          out.push('off:timer=' + procTimer(s)[0]);
           s.setKeepAlive(true, 3000);
           setTimeout(() => {
-            const [tr2, when2] = procTimer(s.localPort);
+            const [tr2, when2] = procTimer(s);
             out.push(`on-again:timer=${tr2}:near-3s=${when2 > 200 && when2 <= 300}`);
             s.destroy();
           }, 20);
