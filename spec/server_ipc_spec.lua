@@ -28,7 +28,7 @@ end
 
 -- the backlog the kernel shows for a listening Unix socket (ss: Send-Q)
 local function send_q(path)
-  local f = assert(io.popen('ss -lxH src ' .. path))
+  local f = assert(io.popen('LD_PRELOAD= ss -lxH src ' .. path))
   local out = f:read('a')
   f:close()
   local fields = {}

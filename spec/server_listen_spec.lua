@@ -30,7 +30,7 @@ local function exists(p) return lfs.attributes(p) ~= nil end
 
 -- the backlog the kernel shows for a listening TCP port (ss: Send-Q)
 local function send_q(port)
-  local f = assert(io.popen(string.format("ss -ltnH 'sport = :%d'", port)))
+  local f = assert(io.popen(string.format("LD_PRELOAD= ss -ltnH 'sport = :%d'", port)))
   local out = f:read('a')
   f:close()
   local fields = {}

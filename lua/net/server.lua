@@ -22,8 +22,11 @@ function M.new(options, listener)
   if options ~= nil and type(options) ~= 'table' then
     errors.raise(errors.invalidArgType('options', 'object', options))
   end
-  validate.func(listener, 'connectionListener')
   options = options or {}
+  local hwm = options.highWaterMark
+  if hwm ~= nil and type(hwm) ~= 'number' then
+    errors.raise(errors.invalidArgType('options.highWaterMark', 'number', hwm))
+  end
   local server = core.newServer()
   local st = fields(server)
   st._isServer = true
@@ -34,15 +37,17 @@ function M.new(options, listener)
   st.noDelay = options.noDelay == true
   st.keepAlive = options.keepAlive == true
   st.keepAliveInitialDelay = options.keepAliveInitialDelay or 0
-  st.highWaterMark = options.highWaterMark
+  -- a negative highWaterMark means the default, as Node's
+  st.highWaterMark = hwm ~= nil and hwm >= 0 and math.tointeger(hwm) or nil
   st.dropMaxConnection = false
   if options.blockList ~= nil then
     if not require('net.blocklist').isBlockList(options.blockList) then
       errors.raise(errors.invalidArgType('options.blockList', 'an instance of net.BlockList', options.blockList))
     end
-    st._blockList = options.blockList
+    st.blockList = options.blockList
   end
-  if listener then server:on('connection', listener) end
+  -- as Node: only a function becomes the 'connection' listener
+  if type(listener) == 'function' then server:on('connection', listener) end
   return server
 end
 
@@ -54,6 +59,7 @@ end
 
 local function listening_ok(server, st)
   st.listening = true
+  if st._unrefd then server:_unref() end
   nextTick(function()
     if st.listening then server:emit('listening') end
   end)
@@ -188,15 +194,12 @@ function Server:listen(...)
   end
   local backlog = options.backlog or 511
   local signal = abort.check(options.signal, 'options.signal')
-  if signal ~= nil and signal.aborted then
-    -- Node: an already aborted signal closes at once, no listening
-    nextTick(function() self:close() end)
-    return self
-  end
   if cb ~= nil then self:once('listening', cb) end
   st._closeRequested = false
   st._pipePath, st._adoptedPipe = nil, nil
   if signal ~= nil then
+    -- already aborted: Node still binds, then closes on the next tick,
+    -- before 'listening' would be emitted
     abort.onAbort(signal, function() self:close() end)
   end
   local fd = options.fd
@@ -231,13 +234,19 @@ function Server:listen(...)
     errors.raise(errors.invalidArgType('hostname', 'string', host), 3)
   end
   local v6only, reuse = options.ipv6Only, options.reusePort
+  -- a close() before a deferred bind happens cancels it
+  st._listenGen = (st._listenGen or 0) + 1
+  local gen = st._listenGen
   if host == nil or host == '' then
     listen_tcp(self, st, nil, port, backlog, v6only, reuse)
   elseif host:match('^%d+%.%d+%.%d+%.%d+$') or host:find(':', 1, true) then
     -- Node looks the host up first, even an IP literal: bound a tick later
-    nextTick(function() listen_tcp(self, st, host, port, backlog, v6only, reuse) end)
+    nextTick(function()
+      if st._listenGen == gen then listen_tcp(self, st, host, port, backlog, v6only, reuse) end
+    end)
   else
     local ok, errno = core.getaddrinfo(host, 0, core.AI_ADDRCONFIG, function(lerr, list)
+      if st._listenGen ~= gen then return end
       if lerr ~= nil then
         emit_error(self, errors.dns(lerr, 'getaddrinfo', host))
         return
@@ -264,10 +273,10 @@ function M.hooks.connection(server, st, client, status)
     server:emit('error', errors.uv(status, 'accept'))
     return
   end
-  if st._blockList ~= nil and client._peername then
+  if st.blockList ~= nil and client._peername then
     -- Node closes connections from blocked addresses at once, silently
     local peer = client:_peername()
-    if peer and st._blockList:check(peer.address, peer.family == 'IPv6' and 'ipv6' or 'ipv4') then
+    if peer and st.blockList:check(peer.address, peer.family == 'IPv6' and 'ipv6' or 'ipv4') then
       client:_close()
       return
     end
@@ -328,6 +337,7 @@ function Server:close(cb)
     end
   end
   if core.hasHandle(self) then self:_close() end
+  st._listenGen = (st._listenGen or 0) + 1
   st.listening = false
   st._closeRequested = true
   emit_close_if_drained(self, st)
@@ -335,18 +345,21 @@ function Server:close(cb)
 end
 
 function Server:getConnections(cb)
-  validate.func(cb, 'cb')
+  if type(cb) ~= 'function' then errors.raise(errors.invalidArgType('callback', 'function', cb), 3) end
   local n = fields(self)._connections
   nextTick(cb, nil, n)
   return self
 end
 
+-- ref/unref before listen are remembered for the handle listen makes
 function Server:ref()
+  fields(self)._unrefd = false
   if core.hasHandle(self) then self:_ref() end
   return self
 end
 
 function Server:unref()
+  fields(self)._unrefd = true
   if core.hasHandle(self) then self:_unref() end
   return self
 end
@@ -354,7 +367,10 @@ end
 -- The listening handle finished closing; nothing is waiting on it.
 function M.onHandleClosed() end
 
-class.meta.__close = function(server) server:close() end
+-- Node's asyncDispose: close if listening, else nothing at all
+class.meta.__close = function(server)
+  if core.hasHandle(server) then server:close() end
+end
 
 function getters.connections(server) return fields(server)._connections end
 

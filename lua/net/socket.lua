@@ -81,6 +81,7 @@ local function init(sock, options)
   st.allowHalfOpen = options.allowHalfOpen == true
   st.readableHighWaterMark = options.readableHighWaterMark or options.highWaterMark or 16384
   st.writableHighWaterMark = options.writableHighWaterMark or options.highWaterMark or 16384
+  if core.hasHandle(sock) then sock:_setHighWaterMark(st.writableHighWaterMark) end
   st._noDelay = options.noDelay
   st._keepAlive = options.keepAlive
   st._keepAliveInitialDelay = options.keepAliveInitialDelay
@@ -121,6 +122,7 @@ end
 
 -- Apply what the options asked of the handle, once it is connected.
 local function apply_handle_options(sock, st)
+  sock:_setHighWaterMark(st.writableHighWaterMark)
   if st._readSize then sock:_setReadSize(st._readSize) end
   if st._timeoutMs and st._timeoutMs > 0 then sock:_setTimeout(st._timeoutMs) end
   if st._isTcp then

@@ -152,6 +152,19 @@ if (process.argv[2] === 'unixchild') {
   });
   return;
 }
+add('backlog with an fd: the argument counts, options.backlog is ignored (511)', (done) => {
+  // python makes the listening socket (backlog 16) and execs node with it as fd 3
+  for (const form of ['plain', 'arg', 'opt']) {
+    execSync(`python3 -c "import socket,os; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(16); os.dup2(s.fileno(),3); os.set_inheritable(3,True); os.execvp('${process.execPath}', ['node','${__filename}','backlogchild','${form}'])"`, { stdio: 'inherit' });
+  }
+  done();
+});
+if (process.argv[2] === 'backlogchild') {
+  const form = process.argv[3]; const s = net.createServer();
+  const cb = () => { log(form, sendQ(s.address().port)); s.close(); };
+  if (form === 'plain') s.listen({ fd: 3 }, cb); else if (form === 'arg') s.listen({ fd: 3 }, 5, cb); else s.listen({ fd: 3, backlog: 7 }, cb);
+  return;
+}
 add('listen({fd: 99999}) and listen({fd: -1})', (done) => {
   const out = []; const s = net.createServer();
   s.on('listening', () => out.push('listening!?')); s.on('close', () => out.push('close!?'));
