@@ -26,7 +26,8 @@ local function mode_of(p)
   return m
 end
 
--- the backlog the kernel shows for a listening Unix socket (ss: Send-Q)
+-- the backlog the kernel shows for a listening Unix socket (ss: Send-Q); LD_PRELOAD
+-- is cleared because the sanitizer runs preload their runtime into every child
 local function send_q(path)
   local f = assert(io.popen('LD_PRELOAD= ss -lxH src ' .. path))
   local out = f:read('a')

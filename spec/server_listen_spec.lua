@@ -28,7 +28,8 @@ local function tmp(tag)
 end
 local function exists(p) return lfs.attributes(p) ~= nil end
 
--- the backlog the kernel shows for a listening TCP port (ss: Send-Q)
+-- the backlog the kernel shows for a listening TCP port (ss: Send-Q); LD_PRELOAD
+-- is cleared because the sanitizer runs preload their runtime into every child
 local function send_q(port)
   local f = assert(io.popen(string.format("LD_PRELOAD= ss -ltnH 'sport = :%d'", port)))
   local out = f:read('a')
@@ -327,6 +328,26 @@ describe('server listen forms', function()
       H.run(3000)
       assert.same({ 'address:nil', 'listening:true', 'conn:nil:server=true', 'got:unix-fd' }, log.events)
       assert.is_true(exists(p), 'the file was made outside net: close() must not unlink it')
+    end)
+
+    it('with an fd the backlog argument reaches the kernel; options.backlog is ignored (511), as in Node', function()
+      local q = {}
+      local forms = {
+        function(s, fd, cb) s:listen({ fd = fd }, cb) end,
+        function(s, fd, cb) s:listen({ fd = fd }, 5, cb) end,
+        function(s, fd, cb) s:listen({ fd = fd, backlog = 7 }, cb) end,
+      }
+      for i, form in ipairs(forms) do
+        local m, fd, port = tcp_listening_fd() -- made with backlog 16
+        local adopted = false
+        finally(function() if not adopted then m:close() end end)
+        local s = net.createServer()
+        form(s, fd, function() q[i] = send_q(port); s:close() end)
+        m:setfd(-1)
+        adopted = true
+      end
+      H.run(3000)
+      assert.same({ 511, 5, 511 }, q)
     end)
 
     it("listen({fd = 99999}): 'error' EINVAL with no address or port; listen({fd = -1}) raises", function()

@@ -6,7 +6,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-PACKAGES=(lua5.4 liblua5.4-dev libuv1-dev lua-busted cmake make gcc pkg-config)
+# the build, the test runner, and what some specs use as a peer process's
+# tools (LuaSocket and LuaFileSystem for inherited fds, iproute2's ss)
+PACKAGES=(lua5.4 liblua5.4-dev libuv1-dev lua-busted cmake make gcc pkg-config
+          lua-socket lua-filesystem iproute2)
 
 missing=()
 for p in "${PACKAGES[@]}" ${EXTRA_PACKAGES:-}; do

@@ -161,16 +161,11 @@ local function normalize_listen(...)
   end
   local a1 = args[1]
   if n == 0 then return { port = 0, _any = true }, cb end
-  if type(a1) == 'userdata' then
-    return { handle = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
-  end
-  if type(a1) == 'table' then
-    -- listen(handle[, backlog][, cb]) with { fd = n } takes a backlog too
-    if a1.fd ~= nil and a1.backlog == nil and type(args[2]) == 'number' then
-      a1 = setmetatable({ backlog = args[2] }, { __index = a1 })
-    end
-    return a1, cb
-  end
+  -- listen(handle[, backlog][, cb]): only the argument sets the backlog
+  -- (Node ignores options.backlog with an fd or handle)
+  local backlog_arg = type(args[2]) == 'number' and args[2] or nil
+  if type(a1) == 'userdata' then return { handle = a1 }, cb, backlog_arg end
+  if type(a1) == 'table' then return a1, cb, backlog_arg end
   if type(a1) == 'string' and not validate.isPortLike(a1) then
     return { path = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
   end
@@ -186,7 +181,7 @@ end
 
 function Server:listen(...)
   local st = fields(self)
-  local options, cb = normalize_listen(...)
+  local options, cb, backlog_arg = normalize_listen(...)
   validate.func(cb, 'cb')
   if core.hasHandle(self) then
     errors.raise(errors.new('Error', 'ERR_SERVER_ALREADY_LISTEN',
@@ -204,7 +199,7 @@ function Server:listen(...)
   end
   local fd = options.fd
   if (math.type(fd) == 'integer' and fd >= 0) or options.handle ~= nil or options._handle ~= nil then
-    listen_handle(self, st, options, backlog)
+    listen_handle(self, st, options, backlog_arg or 511)
     return self
   end
   if options.path ~= nil and options.port == nil then

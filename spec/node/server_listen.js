@@ -124,16 +124,17 @@ add('listen(otherServer)', (done) => {
 add('listen({fd}) with an inherited listening TCP socket', (done) => {
   const s = net.createServer();
   s.listen(0, '127.0.0.1', () => {
-    s._handle.onconnection = () => log('parent got a connection!?');
-    log('port-matches-parent: (see address)', s.address().port);
-    inChild('fd', s._handle, { port: s.address().port, host: '127.0.0.1' }, () => s.close(done));
+    const port = s.address().port;
+    inChild('fd', s._handle, { port, host: '127.0.0.1' }, done);
+    s.close(); // the child has its own copy of the fd now
+    log('port:', port);
   });
 });
 add('listen(socket) whose handle is a listening TCP socket', (done) => {
   const s = net.createServer();
   s.listen(0, '127.0.0.1', () => {
-    s._handle.onconnection = () => log('parent got a connection!?');
-    inChild('socket', s._handle, { port: s.address().port, host: '127.0.0.1' }, () => s.close(done));
+    inChild('socket', s._handle, { port: s.address().port, host: '127.0.0.1' }, done);
+    s.close(); // the child has its own copy of the fd now
   });
 });
 add('listen({fd}) with an inherited listening Unix socket', (done) => {
