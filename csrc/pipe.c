@@ -27,15 +27,6 @@ static int unix_socket(void) {
   return fd < 0 ? uv_translate_sys_error(errno) : fd;
 }
 
-/* core.pathTooLong(path): what Node checks before it binds or connects */
-static int l_path_too_long(lua_State *L) {
-  size_t len;
-  const char *path = luaL_checklstring(L, 1, &len);
-  struct sockaddr_un sa;
-  socklen_t salen;
-  lua_pushboolean(L, len > 0 && to_sockaddr_un(path, len, &sa, &salen) != 0);
-  return 1;
-}
 
 /* obj:_initPipe([ipc]) -> true | nil, errno */
 static int m_init_pipe(lua_State *L) {
@@ -149,32 +140,6 @@ static int m_open(lua_State *L) {
   return net_push_uv_result(L, rc);
 }
 
-static int push_pipe_name(lua_State *L, int peer) {
-  net_handle *h = net_handle_check(L, 1);
-  struct sockaddr_un sa;
-  socklen_t salen = sizeof(sa);
-  uv_os_fd_t fd;
-  int rc;
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  /* read the name from the fd: libuv 1.44 drops abstract names' NUL */
-  rc = uv_fileno(&h->u.handle, &fd);
-  if (rc != 0) return net_push_uv_result(L, rc);
-  memset(&sa, 0, sizeof(sa));
-  if ((peer ? getpeername(fd, (struct sockaddr *)&sa, &salen)
-            : getsockname(fd, (struct sockaddr *)&sa, &salen)) != 0) {
-    return net_push_uv_result(L, uv_translate_sys_error(errno));
-  }
-  size_t len = salen > offsetof(struct sockaddr_un, sun_path)
-                   ? salen - offsetof(struct sockaddr_un, sun_path)
-                   : 0;
-  if (len > 0 && sa.sun_path[0] != '\0') len = strnlen(sa.sun_path, len);
-  lua_pushlstring(L, sa.sun_path, len);
-  return 1;
-}
-
-static int m_pipe_name(lua_State *L) { return push_pipe_name(L, 0); }
-static int m_pipe_peer(lua_State *L) { return push_pipe_name(L, 1); }
-
 /* server:_chmod(readable, writable): readableAll / writableAll */
 static int m_chmod(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
@@ -187,13 +152,11 @@ static const luaL_Reg pipe_common[] = {
     {"_initPipe", m_init_pipe},
     {"_bindPath", m_bind_path},
     {"_open", m_open},
-    {"_pipeName", m_pipe_name},
     {NULL, NULL},
 };
 
 static const luaL_Reg pipe_socket[] = {
     {"_connectPath", m_connect_path},
-    {"_pipePeer", m_pipe_peer},
     {NULL, NULL},
 };
 
@@ -202,13 +165,7 @@ static const luaL_Reg pipe_server[] = {
     {NULL, NULL},
 };
 
-static const luaL_Reg pipe_funcs[] = {
-    {"pathTooLong", l_path_too_long},
-    {NULL, NULL},
-};
-
 void net_open_pipe(lua_State *L) {
-  net_setfuncs(L, pipe_funcs);
   net_class_add(L, NET_SOCKET_MT, pipe_common);
   net_class_add(L, NET_SERVER_MT, pipe_common);
   net_class_add(L, NET_SOCKET_MT, pipe_socket);

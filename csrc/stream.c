@@ -391,12 +391,6 @@ static int m_stats(lua_State *L) {
   return 4;
 }
 
-static int m_write_queue_size(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  lua_pushinteger(L, obj->h ? (lua_Integer)obj->h->queued : 0);
-  return 1;
-}
-
 static int m_set_hwm(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
@@ -415,16 +409,9 @@ static int m_set_read_size(lua_State *L) {
   return net_push_uv_result(L, 0);
 }
 
-static int m_is_reading(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  lua_pushboolean(L, obj->h != NULL && (obj->h->flags & NET_F_READING));
-  return 1;
-}
-
 static const luaL_Reg stream_methods[] = {
     {"_readStart", m_read_start},
     {"_readStop", m_read_stop},
-    {"_isReading", m_is_reading},
     {"_setReadSize", m_set_read_size},
     {"_write", m_write},
     {"_cork", m_cork},
@@ -432,7 +419,6 @@ static const luaL_Reg stream_methods[] = {
     {"_needDrain", m_need_drain},
     {"_shutdown", m_shutdown},
     {"_stats", m_stats},
-    {"_writeQueueSize", m_write_queue_size},
     {"_setHighWaterMark", m_set_hwm},
     {"_setTimeout", m_set_timeout},
     {NULL, NULL},

@@ -241,21 +241,10 @@ static int m_close_reset(lua_State *L) {
   return net_push_uv_result(L, net_handle_reset(h));
 }
 
-static int m_fileno(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  uv_os_fd_t fd;
-  int rc = uv_fileno(&h->u.handle, &fd);
-  if (rc != 0) return net_push_uv_result(L, rc);
-  lua_pushinteger(L, fd);
-  return 1;
-}
-
 static const luaL_Reg tcp_common[] = {
     {"_initTcp", m_init_tcp},
     {"_bind", m_bind},
     {"_sockname", m_sockname},
-    {"_fileno", m_fileno},
     {"_sockopt", m_sockopt},
     {NULL, NULL},
 };

@@ -17,12 +17,7 @@ local function trace(sock, log, with_state)
   sock:on('close', function(h) log('close:' .. tostring(h)) end)
 end
 
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, 'expected an error')
-  assert.is_true(net.Error.is(err), 'expected a net.Error, got ' .. tostring(err))
-  return err
-end
+local raises = H.raises
 
 describe('client', function()
   it('the connect cb (no arguments) runs first, then connect, ready, end, finish, close', function()

@@ -2,6 +2,7 @@
 -- instead of blocking CI, and leave no handle open for the next spec.
 local net = require('net')
 local core = require('net.core')
+local assert = require('luassert') -- busted's assert; this file is a plain module
 
 local H = {}
 
@@ -57,6 +58,52 @@ end
 function H.listen(server, fn)
   server:listen(0, '127.0.0.1', function() fn(server:address().port) end)
   return server
+end
+
+-- Shared by the spec files.
+
+function H.raises(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, 'expected an error')
+  assert.is_true(net.Error.is(err), 'expected a net.Error, got ' .. tostring(err))
+  return err
+end
+
+-- A server on 127.0.0.1 whose connections go to `onconn`; calls fn(port, server).
+function H.serve(onconn, fn, opts)
+  local server = opts and net.createServer(opts, onconn) or net.createServer(onconn)
+  H.listen(server, function(port) fn(port, server) end)
+  return server
+end
+
+-- Deterministic binary test data with every byte value, "\0" included.
+function H.make_data(n)
+  local t, x = {}, 1
+  for i = 1, 65537 do
+    x = (x * 1103515245 + 12345) % 2147483648
+    t[i] = string.char((x >> 16) & 255)
+  end
+  local block = table.concat(t)
+  return string.rep(block, n // #block + 1):sub(1, n)
+end
+
+-- The kernel's view of the established TCP socket `s` (found by its local
+-- and remote ports): timer kind (2: keepalive) and ticks left (1/100 s),
+-- from /proc/net/tcp.
+function H.proc_timer(s)
+  local f = assert(io.open('/proc/net/tcp'))
+  local lport, rport = string.format(':%04X', s.localPort), string.format(':%04X', s.remotePort)
+  for line in f:lines() do
+    local fields = {}
+    for w in line:gmatch('%S+') do fields[#fields + 1] = w end
+    if fields[2] and fields[2]:sub(-5) == lport and fields[3]:sub(-5) == rport and fields[4] == '01' then
+      f:close()
+      local tr, when = fields[6]:match('^(%x+):(%x+)$')
+      return tonumber(tr, 16), tonumber(when, 16)
+    end
+  end
+  f:close()
+  error('no established /proc/net/tcp line for local port ' .. s.localPort)
 end
 
 return H

@@ -6,12 +6,7 @@ local net = require('net')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, 'expected an error')
-  assert.is_true(net.Error.is(err), 'expected a net.Error, got ' .. tostring(err))
-  return err
-end
+local raises = H.raises
 
 local PID = io.open('/proc/self/stat'):read('l'):match('^%d+')
 

@@ -9,12 +9,7 @@ local socket = require('socket')
 local lfs = require('lfs')
 local H = require('spec.helper')
 
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, 'expected an error')
-  assert.is_true(net.Error.is(err), 'expected a net.Error, got ' .. tostring(err))
-  return err
-end
+local raises = H.raises
 
 -- unique Unix socket paths, removed after each spec
 local PID = io.open('/proc/self/stat'):read('l'):match('^%d+')

@@ -7,12 +7,7 @@ local net = require('net')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, 'expected an error')
-  assert.is_true(net.Error.is(err), 'expected a net.Error, got ' .. tostring(err))
-  return err
-end
+local raises = H.raises
 
 local function AbortController()
   assert(net.AbortController, 'net.AbortController is missing (API.md)')

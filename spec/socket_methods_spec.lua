@@ -6,11 +6,7 @@ local core = require('net.core')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
-local function serve(onconn, fn, opts)
-  local server = opts and net.createServer(opts, onconn) or net.createServer(onconn)
-  H.listen(server, function(port) fn(port, server) end)
-  return server
-end
+local serve = H.serve
 
 local function raises(fn, ...)
   local ok, err = pcall(fn, ...)
@@ -35,24 +31,7 @@ local function tmp_path()
   return p .. '.sock'
 end
 
--- The kernel's view of the established TCP socket `s` (found by its local
--- and remote ports): timer kind (2: keepalive) and ticks left (1/100 s),
--- from /proc/net/tcp.
-local function proc_timer(s)
-  local f = assert(io.open('/proc/net/tcp'))
-  local lport, rport = string.format(':%04X', s.localPort), string.format(':%04X', s.remotePort)
-  for line in f:lines() do
-    local fields = {}
-    for w in line:gmatch('%S+') do fields[#fields + 1] = w end
-    if fields[2] and fields[2]:sub(-5) == lport and fields[3]:sub(-5) == rport and fields[4] == '01' then
-      f:close()
-      local tr, when = fields[6]:match('^(%x+):(%x+)$')
-      return tonumber(tr, 16), tonumber(when, 16)
-    end
-  end
-  f:close()
-  error('no established /proc/net/tcp line for local port ' .. s.localPort)
-end
+local proc_timer = H.proc_timer
 
 describe('socket methods', function()
   after_each(function()

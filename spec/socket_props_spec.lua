@@ -6,12 +6,7 @@ local core = require('net.core')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
--- A server on 127.0.0.1 whose connections go to `onconn`; fn(port, server).
-local function serve(onconn, fn, opts)
-  local server = opts and net.createServer(opts, onconn) or net.createServer(onconn)
-  H.listen(server, function(port) fn(port, server) end)
-  return server
-end
+local serve = H.serve
 
 -- Every property the issue lists, in one table (nil ones are absent, as
 -- JSON.stringify leaves out undefined in the Node scenario).

@@ -7,11 +7,7 @@ local core = require('net.core')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
-local function serve(onconn, fn, opts)
-  local server = opts and net.createServer(opts, onconn) or net.createServer(onconn)
-  H.listen(server, function(port) fn(port, server) end)
-  return server
-end
+local serve = H.serve
 
 -- every event of one socket, in order
 local function trace(s, log, tag)
@@ -31,17 +27,7 @@ local function errinfo(e)
   return { name = e.name, code = e.code, errno = e.errno, syscall = e.syscall, message = e.message }
 end
 
--- Deterministic binary data with every byte value: a 65537-byte block
--- repeated, so chunk borders never line up with it.
-local function make_data(n)
-  local t, x = {}, 1
-  for i = 1, 65537 do
-    x = (x * 1103515245 + 12345) % 2147483648
-    t[i] = string.char((x >> 16) & 255)
-  end
-  local block = table.concat(t)
-  return string.rep(block, n // #block + 1):sub(1, n)
-end
+local make_data = H.make_data
 
 -- Runs `script` in a child lua5.4 (same LUA_PATH/LUA_CPATH); returns its
 -- output lines (stderr included) and a last line 'exit=<status>'.

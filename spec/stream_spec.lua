@@ -3,30 +3,11 @@ local net = require('net')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
--- A server on 127.0.0.1 whose connections go to `onconn`; calls fn(port, server).
-local function serve(onconn, fn, opts)
-  local server = opts and net.createServer(opts, onconn) or net.createServer(onconn)
-  H.listen(server, function(port) fn(port, server) end)
-  return server
-end
+local serve = H.serve
 
-local function raises(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, 'expected an error')
-  assert.is_true(net.Error.is(err), 'expected a net.Error, got ' .. tostring(err))
-  return err
-end
+local raises = H.raises
 
--- Deterministic binary test data with every byte value, "\0" included.
-local function make_data(n)
-  local t, x = {}, 1
-  for i = 1, 65537 do
-    x = (x * 1103515245 + 12345) % 2147483648
-    t[i] = string.char((x >> 16) & 255)
-  end
-  local block = table.concat(t)
-  return string.rep(block, n // #block + 1):sub(1, n)
-end
+local make_data = H.make_data
 
 describe('stream', function()
   describe('write', function()
