@@ -151,6 +151,8 @@ int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
 /* push the object and its fields table; returns 0 if the object is gone */
 int net_push_self(net_handle *h);
 void net_class_add(lua_State *L, const char *mt, const luaL_Reg *methods);
+void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
+void net_on_connect(uv_connect_t *req, int status);
 
 /* errors.c */
 void net_open_errors(lua_State *L);

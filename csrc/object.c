@@ -108,6 +108,29 @@ static void close_link(net_link *link) {
   net_handle_close((net_handle *)((char *)link - offsetof(net_handle, link)));
 }
 
+/* Tell the Lua layer a request finished: hook(obj, fields, status), now
+ * or (deferred) from the tick queue. */
+void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred) {
+  net_loop *nl = h->nl;
+  if (nl->L == NULL) return;
+  net_push_hook(nl, hook);
+  if (!net_push_self(h)) {
+    lua_pop(nl->L, 1);
+    return;
+  }
+  lua_pushinteger(nl->L, status);
+  if (deferred) {
+    net_tick_push(nl, 3);
+  } else {
+    net_call(nl, 3);
+  }
+}
+
+/* uv_connect_cb of TCP and pipe connects alike */
+void net_on_connect(uv_connect_t *req, int status) {
+  net_report_status((net_handle *)req->data, NET_HOOK_CONNECT, status, 0);
+}
+
 int net_push_self(net_handle *h) {
   lua_State *L = h->nl->L;
   if (L == NULL || h->self_ref == LUA_NOREF) return 0;

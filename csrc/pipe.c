@@ -73,33 +73,6 @@ static int m_bind_path(lua_State *L) {
   return net_push_uv_result(L, rc);
 }
 
-static void on_pipe_connect(uv_connect_t *req, int status) {
-  net_handle *h = (net_handle *)req->data;
-  net_loop *nl = h->nl;
-  if (nl->L == NULL) return;
-  net_push_hook(nl, NET_HOOK_CONNECT);
-  if (!net_push_self(h)) {
-    lua_pop(nl->L, 1);
-    return;
-  }
-  lua_pushinteger(nl->L, status);
-  net_call(nl, 3);
-}
-
-/* The connect hook for an abstract-name connect, which finishes at once:
- * reported from the tick queue, never inside the call. */
-static void defer_connect_result(lua_State *L, net_handle *h, int status) {
-  net_loop *nl = h->nl;
-  (void)L;
-  net_push_hook(nl, NET_HOOK_CONNECT);
-  if (!net_push_self(h)) {
-    lua_pop(nl->L, 1);
-    return;
-  }
-  lua_pushinteger(nl->L, status);
-  net_tick_push(nl, 3);
-}
-
 /* sock:_connectPath(path): the connect hook reports the outcome */
 static int m_connect_path(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
@@ -113,7 +86,7 @@ static int m_connect_path(lua_State *L) {
   if (rc != 0) return net_push_uv_result(L, rc);
   if (path[0] != '\0') {
     h->connect_req.data = h;
-    uv_pipe_connect(&h->connect_req, &h->u.pipe, path, on_pipe_connect);
+    uv_pipe_connect(&h->connect_req, &h->u.pipe, path, net_on_connect);
     return net_push_uv_result(L, 0);
   }
   /* abstract name: a Unix connect completes (or fails) at once */
@@ -122,12 +95,13 @@ static int m_connect_path(lua_State *L) {
   if (connect(fd, (struct sockaddr *)&sa, salen) != 0) {
     rc = uv_translate_sys_error(errno);
     close(fd);
-    defer_connect_result(L, h, rc);
+    /* reported from the tick queue: never inside the call */
+    net_report_status(h, NET_HOOK_CONNECT, rc, 1);
     return net_push_uv_result(L, 0);
   }
   rc = uv_pipe_open(&h->u.pipe, fd);
   if (rc != 0) close(fd);
-  defer_connect_result(L, h, rc);
+  net_report_status(h, NET_HOOK_CONNECT, rc, 1);
   return net_push_uv_result(L, 0);
 }
 

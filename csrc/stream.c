@@ -355,16 +355,7 @@ void net_stream_release_writes(net_handle *h, int status) {
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
-  net_handle *h = (net_handle *)req->data;
-  net_loop *nl = h->nl;
-  if (nl->L == NULL) return;
-  net_push_hook(nl, NET_HOOK_SHUTDOWN);
-  if (!net_push_self(h)) {
-    lua_pop(nl->L, 1);
-    return;
-  }
-  lua_pushinteger(nl->L, status);
-  net_call(nl, 3);
+  net_report_status((net_handle *)req->data, NET_HOOK_SHUTDOWN, status, 0);
 }
 
 /* sock:_shutdown(): send FIN after every queued write; the shutdown hook

@@ -168,19 +168,6 @@ static int l_guess_handle(lua_State *L) {
   return 1;
 }
 
-static void on_connect(uv_connect_t *req, int status) {
-  net_handle *h = (net_handle *)req->data;
-  net_loop *nl = h->nl;
-  if (nl->L == NULL) return;
-  net_push_hook(nl, NET_HOOK_CONNECT);
-  if (!net_push_self(h)) {
-    lua_pop(nl->L, 1);
-    return;
-  }
-  lua_pushinteger(nl->L, status);
-  net_call(nl, 3);
-}
-
 /* sock:_connect(ip, port): the connect hook reports the outcome */
 static int m_connect(lua_State *L) {
   net_handle *h = net_handle_check(L, 1);
@@ -190,7 +177,7 @@ static int m_connect(lua_State *L) {
   struct sockaddr_storage ss;
   int rc = to_sockaddr(ip, port, &ss);
   h->connect_req.data = h;
-  if (rc == 0) rc = uv_tcp_connect(&h->connect_req, &h->u.tcp, (struct sockaddr *)&ss, on_connect);
+  if (rc == 0) rc = uv_tcp_connect(&h->connect_req, &h->u.tcp, (struct sockaddr *)&ss, net_on_connect);
   return net_push_uv_result(L, rc);
 }
 
