@@ -879,6 +879,7 @@ function Socket:connect(...)
   if options.keepAlive ~= nil then st._keepAlive = options.keepAlive end
   if options.keepAliveInitialDelay ~= nil then st._keepAliveInitialDelay = options.keepAliveInitialDelay end
   if options.timeout ~= nil then self:setTimeout(options.timeout) end
+  if options.onread ~= nil then set_onread(st, options.onread) end
   st.connecting = true
   st._isTcp = true
   st._hadHandle = true -- Node makes the handle inside connect()
