@@ -343,13 +343,14 @@ describe('net.Socket options', function()
         a:connect(port, '127.0.0.1', function()
           timers.setTimeout(function()
             local tr, when = proc_timer(a)
-            log(string.format('ctor:timer=%d:near-6s=%s', tr, tostring(when > 500 and when <= 600)))
+            log(string.format('ctor:timer=%d:near-6s=%s', tr, tostring(when > 600 - 100 * H.SCALE and when <= 600)))
             local b
             b = net.connect({ port = port, host = '127.0.0.1', keepAlive = true, keepAliveInitialDelay = 4000,
               noDelay = true }, function()
               timers.setTimeout(function()
                 local tr2, when2 = proc_timer(b)
-                log(string.format('connect-options:timer=%d:near-4s=%s', tr2, tostring(when2 > 300 and when2 <= 400)))
+                log(string.format('connect-options:timer=%d:near-4s=%s', tr2,
+                  tostring(when2 > 400 - 100 * H.SCALE and when2 <= 400)))
                 local c
                 c = net.connect(port, '127.0.0.1', function()
                   timers.setTimeout(function()
