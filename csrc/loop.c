@@ -12,6 +12,12 @@ void net_setfuncs(lua_State *L, const luaL_Reg *funcs) {
   luaL_setfuncs(L, funcs, 1);
 }
 
+void net_internal(lua_State *L, const char *name, const luaL_Reg *funcs) {
+  lua_newtable(L);
+  net_setfuncs(L, funcs);
+  lua_setfield(L, -2, name);
+}
+
 net_loop *net_loop_get(lua_State *L) {
   return (net_loop *)lua_touserdata(L, lua_upvalueindex(1));
 }
@@ -165,8 +171,8 @@ static int l_run(lua_State *L) {
 }
 
 static const char *const hook_names[NET_HOOK_COUNT] = {
-    "data",    "eof",      "readerror",  "written", "connect",
-    "shutdown", "close",   "connection", "timeout",
+    "data",     "readable", "eof",        "readerror", "written",
+    "connect",  "shutdown", "close",      "connection", "timeout",
 };
 
 /* core.setHooks{data = fn, ...}: the Lua side of every C event. */

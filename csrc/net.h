@@ -1,11 +1,25 @@
 /* net.h: what the C files of `net.core` share.
  *
  * Shape: one loop binding (net_loop) per Lua state, kept as a userdata in
- * the registry and passed to every C function as upvalue 1. Sockets and
- * servers are userdata holding a pointer to a malloc'd net_handle (the libuv
- * handle must outlive the userdata while libuv closes it). Everything the
- * Lua layer must hear about (data, end, connect, close, ...) goes through a
- * fixed set of Lua hook functions, registered once by lua/net/init.lua.
+ * the registry and passed to every C function as upvalue 1.
+ *
+ * A Socket or Server is a userdata. A Socket's userdata is a net_sock: the
+ * whole state C needs (the write queue, cork depth, needDrain, high-water
+ * marks, byte counters, the read buffer, flowing, ended and destroyed)
+ * lives there from net.Socket() on, whether or not a connection exists. The
+ * libuv handle is a separate malloc'd net_handle, made by connect, accept
+ * or listen, because libuv needs it to outlive the userdata while it
+ * closes.
+ *
+ * Each userdata has three user values: 1 = the user's own fields (and the
+ * emitter's listeners), 2 = refs (write buffers and callbacks C keeps
+ * alive), 3 = the Lua layer's private state table. Everything the Lua layer
+ * must hear about goes through a fixed set of hook functions, called with
+ * (object, private state, ...).
+ *
+ * The C entry points the Lua layer uses are plain functions in internal
+ * tables (core.stream, core.tcp, core.pipe, core.server, ...), never
+ * methods a user can see on an object.
  */
 #ifndef NET_H
 #define NET_H
@@ -17,19 +31,25 @@
 #include <lua.h>
 #include <uv.h>
 
+/* Every default the C core and the Lua layer share (core.DEFAULTS). */
+#define NET_DEFAULT_HIGH_WATER_MARK 16384
+#define NET_DEFAULT_BACKLOG 511
+#define NET_DEFAULT_KEEPALIVE_INTERVAL_MS 1000
+#define NET_DEFAULT_KEEPALIVE_COUNT 10
 #define NET_READ_BUF_SIZE 65536
 
 /* The Lua functions C calls into; set with core.setHooks{...}. */
 enum net_hook {
-  NET_HOOK_DATA,       /* (sock, fields, chunk) */
-  NET_HOOK_EOF,        /* (sock, fields) */
-  NET_HOOK_READERR,    /* (sock, fields, errno) */
-  NET_HOOK_WRITTEN,    /* (sock, fields, errno|nil, cbs|nil) */
-  NET_HOOK_CONNECT,    /* (sock, fields, status) */
-  NET_HOOK_SHUTDOWN,   /* (sock, fields, status) */
-  NET_HOOK_CLOSE,      /* (obj, fields) after the handle is closed */
-  NET_HOOK_CONNECTION, /* (server, fields, client|nil, status) */
-  NET_HOOK_TIMEOUT,    /* (sock, fields) idle timeout */
+  NET_HOOK_DATA,       /* (sock, st, chunk): a chunk for the consumer */
+  NET_HOOK_READABLE,   /* (sock, st): bytes were added to the read buffer */
+  NET_HOOK_EOF,        /* (sock, st) */
+  NET_HOOK_READERR,    /* (sock, st, errno) */
+  NET_HOOK_WRITTEN,    /* (sock, st, errno|nil, cbs|nil, drain) */
+  NET_HOOK_CONNECT,    /* (sock, st, status) */
+  NET_HOOK_SHUTDOWN,   /* (sock, st, status) */
+  NET_HOOK_CLOSE,      /* (obj, st) after the handle is closed */
+  NET_HOOK_CONNECTION, /* (server, st, client|nil, status) */
+  NET_HOOK_TIMEOUT,    /* (sock, st) idle timeout */
   NET_HOOK_COUNT
 };
 
@@ -63,30 +83,31 @@ typedef struct net_loop {
   char read_buf[NET_READ_BUF_SIZE];
 } net_loop;
 
-/* What a socket or server userdata points to. One struct for both: a
- * listening TCP handle and a connected one are the same libuv type. */
-typedef struct net_write_batch net_write_batch;
-
+/* A write accepted and not yet done: it points into the Lua string, which
+ * the object's refs table keeps alive. */
 typedef struct net_wentry {
   const char *base;
   size_t len;
-  int data_ref; /* keeps the Lua string alive (refs table of the object) */
+  int data_ref;
   int cb_ref;   /* the user's write callback, or LUA_NOREF */
 } net_wentry;
 
+/* net_handle.flags */
 enum {
-  NET_F_TCP = 1 << 0,
-  NET_F_PIPE = 1 << 1,
-  NET_F_READING = 1 << 2,
-  NET_F_CLOSING = 1 << 3,
-  NET_F_CORKED = 1 << 4,
-  NET_F_NEED_DRAIN = 1 << 5,
-  NET_F_SHUTDOWN_WANTED = 1 << 6,
-  NET_F_TIMER_ARMED = 1 << 7,
-  NET_F_UNREF = 1 << 8,
-  NET_F_BOUND_PATH = 1 << 9
+  NET_H_TCP = 1 << 0,
+  NET_H_PIPE = 1 << 1,
+  NET_H_READING = 1 << 2,    /* uv_read_start is in effect */
+  NET_H_CLOSING = 1 << 3,
+  NET_H_CONNECTING = 1 << 4, /* a connect request is under way */
+  NET_H_TIMER_ARMED = 1 << 5,
+  NET_H_UNREF = 1 << 6
 };
 
+typedef struct net_obj net_obj;
+typedef struct net_sock net_sock;
+
+/* The libuv side of a socket or server: one struct for both, since a
+ * listening TCP handle and a connected one are the same libuv type. */
 typedef struct net_handle {
   net_link link;
   union {
@@ -96,32 +117,64 @@ typedef struct net_handle {
     uv_pipe_t pipe;
   } u;
   net_loop *nl;
+  net_obj *obj;      /* the userdata it belongs to; NULL once collected */
   int self_ref;      /* registry ref to the userdata while the handle is open */
   int alias_ref;     /* another object sharing the handle (listen(server)) */
   int flags;
   int closing_parts; /* libuv handles still to close (the stream, the timer) */
-  uint64_t bytes_read;
-  uint64_t bytes_written;
-  uint64_t write_calls; /* uv_try_write + uv_write calls: coalescing shows here */
-  size_t queued;     /* bytes accepted by write() and not yet written */
-  size_t hwm;        /* writable high-water mark */
-  size_t read_size;  /* most bytes one read may deliver (onread's buffer) */
-  /* writes accepted but not yet given to libuv (corked or busy) */
-  net_wentry *pending;
-  size_t npending, cap_pending;
-  size_t pending_bytes;
   int inflight;      /* write batches given to libuv and not yet done */
   uv_connect_t connect_req;
   uv_shutdown_t shutdown_req;
   /* idle timeout (setTimeout): one timer, re-armed lazily on expiry */
   uv_timer_t timer;
-  uint64_t timeout_ms;
   uint64_t last_active;
 } net_handle;
 
-typedef struct net_obj {
+enum { NET_OBJ_SOCKET = 1, NET_OBJ_SERVER = 2 };
+
+/* The head of every Socket and Server userdata. */
+struct net_obj {
   net_handle *h; /* NULL before the handle is made and after it is closed */
-} net_obj;
+  int type;      /* NET_OBJ_SOCKET or NET_OBJ_SERVER */
+  int unref;     /* unref() was called: applies to every handle it gets */
+};
+
+/* net_sock.flags */
+enum {
+  NET_S_DESTROYED = 1 << 0,  /* destroy() was called */
+  NET_S_ENDED = 1 << 1,      /* end() was called: no more writes (writableEnded) */
+  NET_S_HOLD = 1 << 2,       /* writes wait for the connection (flush on connect) */
+  NET_S_NEED_DRAIN = 1 << 3, /* a write() returned false: 'drain' when empty */
+  NET_S_WANT_READ = 1 << 4,  /* the consumer wants data: read while under the mark */
+  NET_S_EOF = 1 << 5,        /* the peer's FIN (or a read error) arrived */
+  NET_S_ONREAD = 1 << 6,     /* onread mode: every chunk goes to the data hook */
+  NET_S_SHUTDOWN = 1 << 7,   /* the FIN was requested */
+  NET_S_DECODE = 1 << 8      /* every chunk to the data hook (setEncoding) */
+};
+
+/* A Socket userdata: the one place of a socket's stream state. */
+struct net_sock {
+  net_obj base;
+  int flags;
+  int flowing;       /* Node's readableFlowing: -1 null, 0 false, 1 true */
+  unsigned corked;   /* cork() depth */
+  /* write side */
+  size_t queued;     /* bytes accepted by write() and not yet written */
+  size_t whwm;       /* writable high-water mark */
+  net_wentry *pending; /* writes not yet given to libuv (held, corked, busy) */
+  size_t npending, cap_pending;
+  size_t pending_bytes;
+  uint64_t bytes_read, bytes_written;
+  uint64_t write_calls; /* uv_try_write + uv_write calls: coalescing shows here */
+  /* read side: bytes read ahead while nobody consumes them */
+  size_t rhwm;       /* readable high-water mark */
+  size_t read_size;  /* most bytes one read may deliver (onread's buffer) */
+  char *rbuf;
+  size_t roff, rlen, rcap;
+  size_t *rchunks;   /* lengths of the buffered chunks, in order */
+  size_t rchunk_head, rchunk_n, rchunk_cap;
+  uint64_t timeout_ms; /* idle timeout, 0 = none */
+};
 
 #define NET_SOCKET_MT "net.Socket"
 #define NET_SERVER_MT "net.Server"
@@ -136,32 +189,40 @@ void net_push_hook(net_loop *nl, enum net_hook hook);
 void net_open_loop(lua_State *L);
 /* luaL_setfuncs into the table on top, with the loop as upvalue 1 */
 void net_setfuncs(lua_State *L, const luaL_Reg *funcs);
+/* core[name] = a new table of funcs (an internal table of entry points) */
+void net_internal(lua_State *L, const char *name, const luaL_Reg *funcs);
 
-/* object.c: the userdata classes shared by sockets and servers */
+/* object.c: the userdata classes */
 void net_open_classes(lua_State *L);
-net_obj *net_obj_new(lua_State *L, const char *mt);
-net_obj *net_obj_check(lua_State *L, int idx); /* a socket or a server */
-/* the handle of a socket or server, or NULL when it is closed or closing:
- * methods then answer nil, EBADF (the Lua layer guards what users see) */
-net_handle *net_handle_check(lua_State *L, int idx);
+net_obj *net_obj_check(lua_State *L, int idx);   /* a socket or a server */
+net_sock *net_sock_check(lua_State *L, int idx); /* a socket */
+net_sock *net_sock_new(lua_State *L);             /* pushed */
+/* the open (not closing) handle of the object at idx, or NULL */
+net_handle *net_handle_of(lua_State *L, int idx);
+/* the open handle, if it is of `kind` (NET_H_TCP or NET_H_PIPE), or NULL */
+net_handle *net_handle_kind(lua_State *L, int idx, int kind);
 net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, int arg,
                            int *err);
 void net_handle_close(net_handle *h);
 int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
-/* push the object and its fields table; returns 0 if the object is gone */
+/* push the object and its private state; returns 0 if the object is gone */
 int net_push_self(net_handle *h);
-void net_class_add(lua_State *L, const char *mt, const luaL_Reg *methods);
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
 void net_on_connect(uv_connect_t *req, int status);
+void net_connect_started(net_handle *h);
 
-/* errors.c */
+/* errors.c: the one result convention of every C entry point that can
+ * fail: true (or the value asked for), or nil and a libuv errno */
 void net_open_errors(lua_State *L);
-int net_push_uv_result(lua_State *L, int status); /* true, or nil+errno */
+int net_push_uv_result(lua_State *L, int status);
 
-/* stream.c, tcp.c, pipe.c, server.c, timer.c, dns.c, addresses.c */
+/* stream.c */
 void net_open_stream(lua_State *L);
 void net_stream_touch(net_handle *h);
-void net_stream_release_writes(net_handle *h, int status);
+void net_stream_closed(net_sock *s, int status); /* the handle is gone */
+void net_sock_free_buffers(net_sock *s);
+
+/* tcp.c, pipe.c, server.c, timer.c, dns.c, addresses.c */
 void net_open_tcp(lua_State *L);
 void net_open_pipe(lua_State *L);
 void net_open_server(lua_State *L);

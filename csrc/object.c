@@ -1,20 +1,24 @@
-/* object.c: the Socket and Server userdata.
+/* object.c: the Socket and Server userdata, and their libuv handles.
  *
- * Each object is a userdata holding a pointer to its handle, with two user
- * values: 1 = a fields table (listeners, the Lua layer's state, any field a
- * user sets), 2 = a refs table (write buffers and callbacks C keeps alive).
- * The class metatables are made here; the Lua layer fills their method,
- * getter and setter tables, so C and Lua methods live on the same object.
+ * Field access on an object (the class metatables are made here; the Lua
+ * layer fills their method, getter and setter tables):
+ *   read:   the user's own fields, then a getter, then a method;
+ *   assign: a setter if the class has one; a getter-only field ignores the
+ *           assignment, as Node's accessor without a setter does; anything
+ *           else becomes the user's own field.
+ * The Lua layer's private state (user value 3) is never reachable through
+ * the object, so nothing a user assigns can change it behind C's back.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "net.h"
 
-/* __index(obj, key): own fields, then getters, then methods (whose own
- * metatable chains to EventEmitter's). */
+enum { UV_FIELDS = 1, UV_REFS = 2, UV_PRIVATE = 3 };
+
+/* __index(obj, key): upvalues: methods, getters */
 static int obj_index(lua_State *L) {
-  lua_getiuservalue(L, 1, 1);
+  lua_getiuservalue(L, 1, UV_FIELDS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
   lua_pushvalue(L, 2);
@@ -28,8 +32,7 @@ static int obj_index(lua_State *L) {
   return 1;
 }
 
-/* __newindex(obj, key, value): a setter if the class has one for `key`,
- * else the field is stored on the object. */
+/* __newindex(obj, key, value): upvalues: setters, getters */
 static int obj_newindex(lua_State *L) {
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
@@ -38,8 +41,10 @@ static int obj_newindex(lua_State *L) {
     lua_call(L, 2, 0);
     return 0;
   }
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) return 0; /* getter only */
   lua_settop(L, 3);
-  lua_getiuservalue(L, 1, 1);
+  lua_getiuservalue(L, 1, UV_FIELDS);
   lua_insert(L, 2);
   lua_rawset(L, 2);
   return 0;
@@ -50,10 +55,12 @@ static void on_handle_closed(uv_handle_t *handle) {
   net_loop *nl = h->nl;
   if (--h->closing_parts > 0) return;
   net_link_remove(nl, &h->link);
-  net_stream_release_writes(h, UV_ECANCELED);
+  if (h->obj != NULL && h->obj->type == NET_OBJ_SOCKET && h->obj->h == h) {
+    net_stream_closed((net_sock *)h->obj, UV_ECANCELED);
+  }
   if (net_push_self(h)) {
-    /* the hook may still read the counters (obj->h stays set during it);
-     * every other method sees the handle as closed */
+    /* the hook still sees the handle (obj->h stays set during it, so the
+     * counters can be read); every other entry point sees it closed */
     net_obj *obj = (net_obj *)lua_touserdata(nl->L, -2);
     lua_pushvalue(nl->L, -2);
     int obj_ref = luaL_ref(nl->L, LUA_REGISTRYINDEX);
@@ -66,6 +73,8 @@ static void on_handle_closed(uv_handle_t *handle) {
     }
     if (obj->h == h) obj->h = NULL;
     luaL_unref(nl->L, LUA_REGISTRYINDEX, obj_ref);
+  } else if (h->obj != NULL && h->obj->h == h) {
+    h->obj->h = NULL;
   }
   if (nl->L != NULL) {
     luaL_unref(nl->L, LUA_REGISTRYINDEX, h->self_ref);
@@ -79,13 +88,12 @@ static void on_handle_closed(uv_handle_t *handle) {
     }
   }
   h->self_ref = h->alias_ref = LUA_NOREF;
-  free(h->pending);
   free(h);
 }
 
 void net_handle_close(net_handle *h) {
-  if (h->flags & NET_F_CLOSING) return;
-  h->flags |= NET_F_CLOSING;
+  if (h->flags & NET_H_CLOSING) return;
+  h->flags |= NET_H_CLOSING;
   h->closing_parts = 2;
   uv_close(&h->u.handle, on_handle_closed);
   uv_close((uv_handle_t *)&h->timer, on_handle_closed);
@@ -94,11 +102,11 @@ void net_handle_close(net_handle *h) {
 /* Close a TCP handle with RST instead of FIN (resetAndDestroy). */
 int net_handle_reset(net_handle *h) {
   int rc;
-  if (h->flags & NET_F_CLOSING) return 0;
-  if (!(h->flags & NET_F_TCP)) return UV_EINVAL;
+  if (h->flags & NET_H_CLOSING) return 0;
+  if (!(h->flags & NET_H_TCP)) return UV_EINVAL;
   rc = uv_tcp_close_reset(&h->u.tcp, on_handle_closed);
   if (rc != 0) return rc;
-  h->flags |= NET_F_CLOSING;
+  h->flags |= NET_H_CLOSING;
   h->closing_parts = 2;
   uv_close((uv_handle_t *)&h->timer, on_handle_closed);
   return 0;
@@ -108,8 +116,8 @@ static void close_link(net_link *link) {
   net_handle_close((net_handle *)((char *)link - offsetof(net_handle, link)));
 }
 
-/* Tell the Lua layer a request finished: hook(obj, fields, status), now
- * or (deferred) from the tick queue. */
+/* Tell the Lua layer a request finished: hook(obj, st, status), now or
+ * (deferred) from the tick queue. */
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred) {
   net_loop *nl = h->nl;
   if (nl->L == NULL) return;
@@ -126,21 +134,28 @@ void net_report_status(net_handle *h, enum net_hook hook, int status, int deferr
   }
 }
 
+void net_connect_started(net_handle *h) {
+  h->flags |= NET_H_CONNECTING;
+  h->connect_req.data = h;
+}
+
 /* uv_connect_cb of TCP and pipe connects alike */
 void net_on_connect(uv_connect_t *req, int status) {
-  net_report_status((net_handle *)req->data, NET_HOOK_CONNECT, status, 0);
+  net_handle *h = (net_handle *)req->data;
+  h->flags &= ~NET_H_CONNECTING;
+  net_report_status(h, NET_HOOK_CONNECT, status, 0);
 }
 
 int net_push_self(net_handle *h) {
   lua_State *L = h->nl->L;
   if (L == NULL || h->self_ref == LUA_NOREF) return 0;
   lua_rawgeti(L, LUA_REGISTRYINDEX, h->self_ref);
-  lua_getiuservalue(L, -1, 1);
+  lua_getiuservalue(L, -1, UV_PRIVATE);
   return 1;
 }
 
-/* Make the libuv handle of the object at obj_idx. kind: NET_F_TCP (arg:
- * address family or AF_UNSPEC) or NET_F_PIPE (arg: ipc). On failure
+/* Make the libuv handle of the object at obj_idx. kind: NET_H_TCP (arg:
+ * address family or AF_UNSPEC) or NET_H_PIPE (arg: ipc). On failure
  * returns NULL with *err set to the libuv status. */
 static void free_handle(uv_handle_t *handle) { free(handle->data); }
 
@@ -150,70 +165,82 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   net_handle *h = (net_handle *)calloc(1, sizeof(net_handle));
   int rc;
   if (h == NULL) {
-    if (err) *err = UV_ENOMEM;
+    *err = UV_ENOMEM;
     return NULL;
   }
-  if (kind == NET_F_TCP) {
+  if (kind == NET_H_TCP) {
     rc = uv_tcp_init_ex(nl->loop, &h->u.tcp, (unsigned int)arg);
   } else {
     rc = uv_pipe_init(nl->loop, &h->u.pipe, arg);
   }
   if (rc != 0) {
     free(h);
-    if (err) *err = rc;
+    *err = rc;
     return NULL;
   }
   rc = uv_timer_init(nl->loop, &h->timer);
   if (rc != 0) {
     /* the stream handle exists now: it must be closed, not freed */
-    h->nl = nl;
-    h->self_ref = h->alias_ref = LUA_NOREF;
-    h->closing_parts = 1;
-    h->flags = NET_F_CLOSING;
+    h->flags = NET_H_CLOSING;
     h->u.handle.data = h;
     uv_close(&h->u.handle, free_handle);
-    if (err) *err = rc;
+    *err = rc;
     return NULL;
   }
   uv_unref((uv_handle_t *)&h->timer);
   h->nl = nl;
+  h->obj = obj;
   h->flags = kind;
-  h->hwm = 16384;
-  h->read_size = NET_READ_BUF_SIZE;
   h->alias_ref = LUA_NOREF;
   h->u.handle.data = h;
   h->timer.data = h;
   h->link.close = close_link;
   h->link.handle = &h->u.handle;
+  if (obj->unref) {
+    uv_unref(&h->u.handle);
+    h->flags |= NET_H_UNREF;
+  }
   net_link_add(nl, &h->link);
   lua_pushvalue(L, obj_idx);
   h->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   obj->h = h;
+  /* a timeout set before the handle existed runs from now (connecting) */
+  if (obj->type == NET_OBJ_SOCKET) net_stream_touch(h);
   return h;
 }
 
-net_obj *net_obj_new(lua_State *L, const char *mt) {
-  net_obj *obj = (net_obj *)lua_newuserdatauv(L, sizeof(net_obj), 2);
-  obj->h = NULL;
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, 1);
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, 2);
+static net_obj *obj_new(lua_State *L, const char *mt, size_t size, int type) {
+  net_obj *obj = (net_obj *)lua_newuserdatauv(L, size, 3);
+  memset(obj, 0, size);
+  obj->type = type;
+  for (int i = 1; i <= 3; i++) {
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, i);
+  }
   luaL_setmetatable(L, mt);
   return obj;
 }
 
 net_obj *net_obj_check(lua_State *L, int idx) {
-  void *p = luaL_testudata(L, idx, NET_SOCKET_MT);
-  if (p == NULL) p = luaL_testudata(L, idx, NET_SERVER_MT);
-  if (p == NULL) luaL_typeerror(L, idx, "net.Socket or net.Server");
-  return (net_obj *)p;
+  net_obj *obj = (net_obj *)luaL_testudata(L, idx, NET_SOCKET_MT);
+  if (obj == NULL) obj = (net_obj *)luaL_testudata(L, idx, NET_SERVER_MT);
+  if (obj == NULL) luaL_typeerror(L, idx, "net.Socket or net.Server");
+  return obj;
 }
 
-net_handle *net_handle_check(lua_State *L, int idx) {
+net_sock *net_sock_check(lua_State *L, int idx) {
+  return (net_sock *)luaL_checkudata(L, idx, NET_SOCKET_MT);
+}
+
+net_handle *net_handle_of(lua_State *L, int idx) {
   net_obj *obj = net_obj_check(L, idx);
-  if (obj->h == NULL || (obj->h->flags & NET_F_CLOSING)) return NULL;
+  if (obj->h == NULL || (obj->h->flags & NET_H_CLOSING)) return NULL;
   return obj->h;
+}
+
+net_handle *net_handle_kind(lua_State *L, int idx, int kind) {
+  net_handle *h = net_handle_of(L, idx);
+  return h != NULL && (h->flags & kind) ? h : NULL;
 }
 
 /* An object collected with its handle still open: only at lua_close (an
@@ -224,8 +251,10 @@ static int obj_gc(lua_State *L) {
   if (obj->h != NULL) {
     net_handle *h = obj->h;
     obj->h = NULL;
+    h->obj = NULL;
     net_handle_close(h);
   }
+  if (obj->type == NET_OBJ_SOCKET) net_sock_free_buffers((net_sock *)obj);
   return 0;
 }
 
@@ -235,105 +264,107 @@ static int obj_tostring(lua_State *L) {
   return 1;
 }
 
-/* core.fields(obj): the object's fields table (the Lua layer's state) */
-static int l_fields(lua_State *L) {
+/* core.private(obj): the Lua layer's state table of the object */
+static int l_private(lua_State *L) {
   net_obj_check(L, 1);
-  lua_getiuservalue(L, 1, 1);
+  lua_getiuservalue(L, 1, UV_PRIVATE);
   return 1;
 }
 
+net_sock *net_sock_new(lua_State *L) {
+  net_sock *s = (net_sock *)obj_new(L, NET_SOCKET_MT, sizeof(net_sock), NET_OBJ_SOCKET);
+  s->flowing = -1;
+  s->whwm = s->rhwm = NET_DEFAULT_HIGH_WATER_MARK;
+  s->read_size = NET_READ_BUF_SIZE;
+  return s;
+}
+
 static int l_new_socket(lua_State *L) {
-  net_obj_new(L, NET_SOCKET_MT);
+  net_sock_new(L);
   return 1;
 }
 
 static int l_new_server(lua_State *L) {
-  net_obj_new(L, NET_SERVER_MT);
+  obj_new(L, NET_SERVER_MT, sizeof(net_obj), NET_OBJ_SERVER);
   return 1;
 }
 
 /* core.hasHandle(obj): the object has an open (not closing) handle */
 static int l_has_handle(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  lua_pushboolean(L, obj->h != NULL && !(obj->h->flags & NET_F_CLOSING));
+  lua_pushboolean(L, net_handle_of(L, 1) != NULL);
   return 1;
 }
 
-/* obj:_close(): close the handle; the close hook fires when libuv is done */
-static int m_close(lua_State *L) {
+/* handle.close(obj): close the handle; the close hook fires when libuv is done */
+static int l_close(lua_State *L) {
   net_obj *obj = net_obj_check(L, 1);
   if (obj->h != NULL) net_handle_close(obj->h);
   return 0;
 }
 
-static int m_ref(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  if (obj->h != NULL) {
-    uv_ref(&obj->h->u.handle);
-    obj->h->flags &= ~NET_F_UNREF;
+static int l_ref(lua_State *L) {
+  net_handle *h = net_handle_of(L, 1);
+  net_obj_check(L, 1)->unref = 0;
+  if (h != NULL) {
+    uv_ref(&h->u.handle);
+    h->flags &= ~NET_H_UNREF;
   }
   return 0;
 }
 
-static int m_unref(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  if (obj->h != NULL) {
-    uv_unref(&obj->h->u.handle);
-    obj->h->flags |= NET_F_UNREF;
+static int l_unref(lua_State *L) {
+  net_handle *h = net_handle_of(L, 1);
+  net_obj_check(L, 1)->unref = 1;
+  if (h != NULL) {
+    uv_unref(&h->u.handle);
+    h->flags |= NET_H_UNREF;
   }
   return 0;
 }
 
-static int m_has_ref(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  lua_pushboolean(L, obj->h != NULL && uv_has_ref(&obj->h->u.handle));
-  return 1;
-}
-
-/* obj:_adopt(other): share other's open handle, for listen(handle), as
- * Node's listen(server) shares server._handle: events now go to obj; other
- * still sees the handle (address(), listening) until it closes. Refused
- * while other has writes queued (their buffers are pinned in other's refs
- * table) or already shares its handle. */
-static int m_adopt(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
+/* handle.adopt(server, other): share other's open handle, for
+ * listen(handle), as Node's listen(server) shares server._handle: events
+ * now go to `server`; `other` still sees the handle (address(), listening)
+ * until it closes. Refused while other has writes under way or already
+ * shares its handle. */
+static int l_adopt(lua_State *L) {
+  net_obj *obj = (net_obj *)luaL_checkudata(L, 1, NET_SERVER_MT);
   net_obj *other = net_obj_check(L, 2);
   net_handle *h = other->h;
-  if (h == NULL || (h->flags & NET_F_CLOSING)) return net_push_uv_result(L, UV_EBADF);
-  if (obj->h != NULL && !(obj->h->flags & NET_F_CLOSING)) return net_push_uv_result(L, UV_EBUSY);
-  if (h->inflight > 0 || h->npending > 0 || h->alias_ref != LUA_NOREF) {
+  if (h == NULL || (h->flags & NET_H_CLOSING)) return net_push_uv_result(L, UV_EBADF);
+  if (obj->h != NULL && !(obj->h->flags & NET_H_CLOSING)) return net_push_uv_result(L, UV_EBUSY);
+  if (h->inflight > 0 || h->alias_ref != LUA_NOREF) return net_push_uv_result(L, UV_EBUSY);
+  if (other->type == NET_OBJ_SOCKET && ((net_sock *)other)->npending > 0) {
     return net_push_uv_result(L, UV_EBUSY);
   }
   obj->h = h;
+  h->obj = obj;
   h->alias_ref = h->self_ref; /* other keeps its pointer; cleared at close */
   lua_pushvalue(L, 1);
   h->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   return net_push_uv_result(L, 0);
 }
 
-/* obj:_isPipe() */
-static int m_is_pipe(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  lua_pushboolean(L, obj->h != NULL && (obj->h->flags & NET_F_PIPE));
+/* handle.kind(obj) -> 'tcp' | 'pipe' | nil */
+static int l_kind(lua_State *L) {
+  net_handle *h = net_handle_of(L, 1);
+  if (h == NULL) return 0;
+  lua_pushstring(L, (h->flags & NET_H_PIPE) ? "pipe" : "tcp");
   return 1;
 }
 
-static const luaL_Reg common_methods[] = {
-    {"_adopt", m_adopt},
-    {"_isPipe", m_is_pipe},
-    {"_close", m_close},
-    {"_ref", m_ref},
-    {"_unref", m_unref},
-    {"_hasRef", m_has_ref},
+/* handle.hasRef(obj) */
+static int l_has_ref(lua_State *L) {
+  net_handle *h = net_handle_of(L, 1);
+  lua_pushboolean(L, h != NULL && uv_has_ref(&h->u.handle));
+  return 1;
+}
+
+static const luaL_Reg handle_funcs[] = {
+    {"adopt", l_adopt}, {"kind", l_kind},   {"close", l_close},
+    {"ref", l_ref},     {"unref", l_unref}, {"hasRef", l_has_ref},
     {NULL, NULL},
 };
-
-void net_class_add(lua_State *L, const char *mt, const luaL_Reg *methods) {
-  luaL_getmetatable(L, mt);
-  lua_getfield(L, -1, "methods");
-  net_setfuncs(L, methods);
-  lua_pop(L, 2);
-}
 
 /* Make one class metatable; stack: classes table on top. */
 static void make_class(lua_State *L, const char *mt, const char *name) {
@@ -343,13 +374,12 @@ static void make_class(lua_State *L, const char *mt, const char *name) {
   lua_newtable(L); /* getters */
   lua_newtable(L); /* setters */
   lua_pushvalue(L, meta + 1);
-  lua_setfield(L, meta, "methods");
-  lua_pushvalue(L, meta + 1);
   lua_pushvalue(L, meta + 2);
   lua_pushcclosure(L, obj_index, 2);
   lua_setfield(L, meta, "__index");
   lua_pushvalue(L, meta + 3);
-  lua_pushcclosure(L, obj_newindex, 1);
+  lua_pushvalue(L, meta + 2);
+  lua_pushcclosure(L, obj_newindex, 2);
   lua_setfield(L, meta, "__newindex");
   lua_pushcfunction(L, obj_gc);
   lua_setfield(L, meta, "__gc");
@@ -367,11 +397,10 @@ static void make_class(lua_State *L, const char *mt, const char *name) {
   lua_setfield(L, -2, "setters");
   lua_setfield(L, meta - 1, name);
   lua_settop(L, meta - 1);
-  net_class_add(L, mt, common_methods);
 }
 
 static const luaL_Reg object_funcs[] = {
-    {"fields", l_fields},
+    {"private", l_private},
     {"newSocket", l_new_socket},
     {"newServer", l_new_server},
     {"hasHandle", l_has_handle},
@@ -384,4 +413,18 @@ void net_open_classes(lua_State *L) {
   make_class(L, NET_SERVER_MT, "Server");
   lua_setfield(L, -2, "classes");
   net_setfuncs(L, object_funcs);
+  net_internal(L, "handle", handle_funcs);
+  /* the defaults, for the Lua layer */
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, NET_DEFAULT_HIGH_WATER_MARK);
+  lua_setfield(L, -2, "highWaterMark");
+  lua_pushinteger(L, NET_DEFAULT_BACKLOG);
+  lua_setfield(L, -2, "backlog");
+  lua_pushinteger(L, NET_DEFAULT_KEEPALIVE_INTERVAL_MS);
+  lua_setfield(L, -2, "keepAliveInterval");
+  lua_pushinteger(L, NET_DEFAULT_KEEPALIVE_COUNT);
+  lua_setfield(L, -2, "keepAliveCount");
+  lua_pushinteger(L, NET_READ_BUF_SIZE);
+  lua_setfield(L, -2, "readBufferSize");
+  lua_setfield(L, -2, "DEFAULTS");
 }

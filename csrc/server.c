@@ -16,9 +16,9 @@ static void on_connection(uv_stream_t *server, int status) {
   }
   if (status == 0) {
     net_handle *c;
-    net_obj_new(L, NET_SOCKET_MT);
-    int kind = (h->flags & NET_F_PIPE) ? NET_F_PIPE : NET_F_TCP;
-    c = net_handle_new(L, nl, lua_gettop(L), kind, kind == NET_F_TCP ? AF_UNSPEC : 0, &err);
+    net_sock_new(L);
+    int kind = (h->flags & NET_H_PIPE) ? NET_H_PIPE : NET_H_TCP;
+    c = net_handle_new(L, nl, lua_gettop(L), kind, kind == NET_H_TCP ? AF_UNSPEC : 0, &err);
     if (c != NULL) {
       err = uv_accept(server, &c->u.stream);
       if (err != 0) net_handle_close(c);
@@ -35,17 +35,17 @@ static void on_connection(uv_stream_t *server, int status) {
   net_call(nl, 4);
 }
 
-/* server:_listen(backlog) -> true | nil, errno */
-static int m_listen(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+/* server.listen(server, backlog) -> true | nil, errno */
+static int l_listen(lua_State *L) {
+  net_handle *h = net_handle_of(L, 1);
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  int backlog = (int)luaL_optinteger(L, 2, 511);
+  int backlog = (int)luaL_optinteger(L, 2, NET_DEFAULT_BACKLOG);
   return net_push_uv_result(L, uv_listen(&h->u.stream, backlog, on_connection));
 }
 
-static const luaL_Reg server_methods[] = {
-    {"_listen", m_listen},
+static const luaL_Reg server_funcs[] = {
+    {"listen", l_listen},
     {NULL, NULL},
 };
 
-void net_open_server(lua_State *L) { net_class_add(L, NET_SERVER_MT, server_methods); }
+void net_open_server(lua_State *L) { net_internal(L, "server", server_funcs); }

@@ -1,37 +1,54 @@
-/* stream.c: the hot path shared by TCP and pipe sockets.
+/* stream.c: a socket's stream state and the hot path, shared by TCP and
+ * pipe sockets (core.stream).
  *
- * Reads land in one loop-wide buffer and become one Lua string each.
- * write() tries the kernel first (uv_try_write); what it cannot take is
- * queued without copying (the entry points into the Lua string, which the
- * object's refs table keeps alive). While a write is in flight, or while
- * corked, new writes wait in `pending` and go out together as one
- * uv_write (one writev), so many small writes do not each cost a syscall.
+ * Writing: write() tries the kernel first (uv_try_write); what it cannot
+ * take is queued without copying (the entry points into the Lua string,
+ * which the object's refs table keeps alive). Writes made while connecting
+ * wait in the same queue (HOLD) until the connection exists; while a
+ * write is in flight, or while corked, new writes wait there too and go out
+ * together as one uv_write (one writev). The queue, cork depth, needDrain,
+ * the high-water mark and the byte counters live only here.
+ *
+ * Reading: each read lands in the loop-wide buffer. While the consumer is
+ * flowing and nothing is buffered, the chunk goes straight to the data
+ * hook as one Lua string; otherwise it is appended to the socket's read
+ * buffer (kept as bytes plus chunk lengths, so Node's chunking survives),
+ * and reading stops once the buffer reaches the readable high-water mark,
+ * to start again when the consumer takes it below.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "net.h"
 
-struct net_write_batch {
+typedef struct net_write_batch {
   uv_write_t req;
   net_handle *h;
   size_t n;
   size_t bytes;
   net_wentry entries[]; /* followed by n uv_buf_t */
-};
+} net_write_batch;
+
+static int sock_connected(const net_sock *s) {
+  const net_handle *h = s->base.h;
+  return h != NULL && !(h->flags & (NET_H_CLOSING | NET_H_CONNECTING));
+}
 
 /* --- idle timeout ------------------------------------------------------ */
 
 static void on_idle_timer(uv_timer_t *timer) {
   net_handle *h = (net_handle *)timer->data;
   net_loop *nl = h->nl;
-  uint64_t idle = uv_now(nl->loop) - h->last_active;
-  if (h->timeout_ms == 0) return;
-  if (idle < h->timeout_ms) {
+  net_sock *s = (net_sock *)h->obj;
+  uint64_t idle;
+  if (s == NULL || s->timeout_ms == 0) return;
+  idle = uv_now(nl->loop) - h->last_active;
+  if (idle < s->timeout_ms) {
     /* activity since it was armed: wait for the rest of the period */
-    if (uv_timer_start(timer, on_idle_timer, h->timeout_ms - idle, 0) == 0) return;
+    if (uv_timer_start(timer, on_idle_timer, s->timeout_ms - idle, 0) == 0) return;
   }
-  h->flags &= ~NET_F_TIMER_ARMED;
+  h->flags &= ~NET_H_TIMER_ARMED;
+  if (nl->L == NULL) return;
   net_push_hook(nl, NET_HOOK_TIMEOUT);
   if (!net_push_self(h)) {
     lua_pop(nl->L, 1);
@@ -43,55 +60,121 @@ static void on_idle_timer(uv_timer_t *timer) {
 /* Reads and writes reset the idle timer: only a time stamp on the hot
  * path; the timer itself is re-armed when it fires or after it has fired. */
 void net_stream_touch(net_handle *h) {
-  if (h->timeout_ms == 0) return;
+  net_sock *s = (net_sock *)h->obj;
+  if (s == NULL || s->timeout_ms == 0) return;
   h->last_active = uv_now(h->nl->loop);
-  if (!(h->flags & NET_F_TIMER_ARMED) && !(h->flags & NET_F_CLOSING)) {
-    if (uv_timer_start(&h->timer, on_idle_timer, h->timeout_ms, 0) == 0) {
-      h->flags |= NET_F_TIMER_ARMED;
+  if (!(h->flags & (NET_H_TIMER_ARMED | NET_H_CLOSING))) {
+    if (uv_timer_start(&h->timer, on_idle_timer, s->timeout_ms, 0) == 0) {
+      h->flags |= NET_H_TIMER_ARMED;
     }
   }
 }
 
-/* sock:_setTimeout(ms): 0 disables */
-static int m_set_timeout(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+/* stream.setTimeout(sock, ms): 0 disables; kept for a handle made later */
+static int l_set_timeout(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
   lua_Integer ms = luaL_checkinteger(L, 2);
-  h->timeout_ms = ms > 0 ? (uint64_t)ms : 0;
-  if (uv_timer_stop(&h->timer) == 0) h->flags &= ~NET_F_TIMER_ARMED;
-  net_stream_touch(h);
+  net_handle *h = net_handle_of(L, 1);
+  s->timeout_ms = ms > 0 ? (uint64_t)ms : 0;
+  if (h != NULL) {
+    if (uv_timer_stop(&h->timer) == 0) h->flags &= ~NET_H_TIMER_ARMED;
+    net_stream_touch(h);
+  }
   return 0;
 }
 
-/* --- reading ----------------------------------------------------------- */
+/* --- the read buffer ----------------------------------------------------- */
+
+static int rbuf_append(net_sock *s, const char *data, size_t len) {
+  if (s->roff + s->rlen + len > s->rcap) {
+    if (s->roff > 0) {
+      memmove(s->rbuf, s->rbuf + s->roff, s->rlen);
+      s->roff = 0;
+    }
+    if (s->rlen + len > s->rcap) {
+      size_t cap = s->rcap ? s->rcap : 16384;
+      while (cap < s->rlen + len) cap *= 2;
+      char *p = (char *)realloc(s->rbuf, cap);
+      if (p == NULL) return UV_ENOMEM;
+      s->rbuf = p;
+      s->rcap = cap;
+    }
+  }
+  if (s->rchunk_head + s->rchunk_n == s->rchunk_cap) {
+    if (s->rchunk_head > 0) {
+      memmove(s->rchunks, s->rchunks + s->rchunk_head, s->rchunk_n * sizeof(size_t));
+      s->rchunk_head = 0;
+    } else {
+      size_t cap = s->rchunk_cap ? s->rchunk_cap * 2 : 8;
+      size_t *p = (size_t *)realloc(s->rchunks, cap * sizeof(size_t));
+      if (p == NULL) return UV_ENOMEM;
+      s->rchunks = p;
+      s->rchunk_cap = cap;
+    }
+  }
+  memcpy(s->rbuf + s->roff + s->rlen, data, len);
+  s->rlen += len;
+  s->rchunks[s->rchunk_head + s->rchunk_n++] = len;
+  return 0;
+}
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
   net_handle *h = (net_handle *)handle->data;
+  net_sock *s = (net_sock *)h->obj;
   (void)suggested;
   buf->base = h->nl->read_buf;
-  buf->len = h->read_size;
+  buf->len = s != NULL ? s->read_size : NET_READ_BUF_SIZE;
+}
+
+static void stop_reading(net_handle *h) {
+  if (h->flags & NET_H_READING) {
+    uv_read_stop(&h->u.stream);
+    h->flags &= ~NET_H_READING;
+  }
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   net_handle *h = (net_handle *)stream->data;
   net_loop *nl = h->nl;
+  net_sock *s = (net_sock *)h->obj;
   lua_State *L = nl->L;
-  if (nread == 0 || L == NULL) return;
+  if (nread == 0 || L == NULL || s == NULL) return;
   if (nread > 0) {
-    h->bytes_read += (uint64_t)nread;
+    s->bytes_read += (uint64_t)nread;
     net_stream_touch(h);
-    net_push_hook(nl, NET_HOOK_DATA);
+    if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && s->rlen == 0)) {
+      net_push_hook(nl, NET_HOOK_DATA);
+      if (!net_push_self(h)) {
+        lua_pop(L, 1);
+        return;
+      }
+      lua_pushlstring(L, buf->base, (size_t)nread);
+      net_call(nl, 3);
+      return;
+    }
+    if (rbuf_append(s, buf->base, (size_t)nread) != 0) {
+      stop_reading(h);
+      net_push_hook(nl, NET_HOOK_READERR);
+      if (!net_push_self(h)) {
+        lua_pop(L, 1);
+        return;
+      }
+      lua_pushinteger(L, UV_ENOMEM);
+      net_call(nl, 3);
+      return;
+    }
+    if (s->rlen >= s->rhwm) stop_reading(h);
+    net_push_hook(nl, NET_HOOK_READABLE);
     if (!net_push_self(h)) {
       lua_pop(L, 1);
       return;
     }
-    lua_pushlstring(L, buf->base, (size_t)nread);
-    net_call(nl, 3);
+    net_call(nl, 2);
     return;
   }
   /* EOF or error: libuv has stopped reading */
-  h->flags &= ~NET_F_READING;
-  if (uv_is_active((uv_handle_t *)stream)) uv_read_stop(stream);
+  stop_reading(h);
+  s->flags |= NET_S_EOF;
   net_push_hook(nl, nread == UV_EOF ? NET_HOOK_EOF : NET_HOOK_READERR);
   if (!net_push_self(h)) {
     lua_pop(L, 1);
@@ -105,40 +188,199 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   }
 }
 
-static int m_read_start(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  int rc = 0;
-  if (!(h->flags & NET_F_READING)) {
-    rc = uv_read_start(&h->u.stream, on_alloc, on_read);
-    if (rc == 0) h->flags |= NET_F_READING;
-  }
-  return net_push_uv_result(L, rc);
+static int start_reading(net_sock *s) {
+  net_handle *h = s->base.h;
+  int rc;
+  if (!(s->flags & NET_S_WANT_READ) || (s->flags & (NET_S_EOF | NET_S_DESTROYED))) return 0;
+  if (!sock_connected(s) || (h->flags & NET_H_READING)) return 0;
+  if (s->rlen >= s->rhwm && !(s->flags & NET_S_ONREAD)) return 0;
+  rc = uv_read_start(&h->u.stream, on_alloc, on_read);
+  if (rc == 0) h->flags |= NET_H_READING;
+  return rc;
 }
 
-static int m_read_stop(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  int rc = 0;
-  if (h->flags & NET_F_READING) {
-    rc = uv_read_stop(&h->u.stream);
-    h->flags &= ~NET_F_READING;
+/* stream.readStart(sock): the consumer wants data (reading goes on while
+ * the buffer is under the mark) */
+static int l_read_start(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->flags |= NET_S_WANT_READ;
+  return net_push_uv_result(L, start_reading(s));
+}
+
+/* stream.readStop(sock) */
+static int l_read_stop(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->flags &= ~NET_S_WANT_READ;
+  if (s->base.h != NULL && !(s->base.h->flags & NET_H_CLOSING)) stop_reading(s->base.h);
+  return 0;
+}
+
+/* After the consumer took bytes: start again if under the mark. */
+static void after_take(lua_State *L, net_sock *s) {
+  int rc;
+  if (s->rlen == 0) {
+    s->roff = s->rchunk_head = s->rchunk_n = 0;
+    if (s->rcap > 65536) {
+      free(s->rbuf);
+      s->rbuf = NULL;
+      s->rcap = 0;
+    }
   }
-  return net_push_uv_result(L, rc);
+  rc = start_reading(s);
+  if (rc != 0) luaL_error(L, "net: read start failed: %s", uv_strerror(rc));
+}
+
+/* Take n bytes off the front of the read buffer (n <= rlen). */
+static void take_bytes(lua_State *L, net_sock *s, size_t n) {
+  lua_pushlstring(L, s->rbuf + s->roff, n);
+  s->roff += n;
+  s->rlen -= n;
+  while (n > 0) {
+    size_t *first = &s->rchunks[s->rchunk_head];
+    if (*first <= n) {
+      n -= *first;
+      s->rchunk_head++;
+      s->rchunk_n--;
+    } else {
+      *first -= n;
+      n = 0;
+    }
+  }
+}
+
+/* stream.takeChunk(sock) -> the first buffered chunk, or nil */
+static int l_take_chunk(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (s->rlen == 0) return 0;
+  take_bytes(L, s, s->rchunks[s->rchunk_head]);
+  after_take(L, s);
+  return 1;
+}
+
+/* stream.take(sock[, n]) -> n bytes (all without n), or nil if fewer are
+ * buffered */
+static int l_take(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  size_t n = s->rlen;
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Integer want = luaL_checkinteger(L, 2);
+    if (want < 0 || (size_t)want > s->rlen) return 0;
+    n = (size_t)want;
+  }
+  if (s->rlen == 0) return 0;
+  take_bytes(L, s, n);
+  after_take(L, s);
+  return 1;
+}
+
+/* stream.unshift(sock, data): put bytes back at the front (Node's unshift) */
+static int l_unshift(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  size_t len;
+  const char *data = luaL_checklstring(L, 2, &len);
+  char *nb;
+  size_t *nc;
+  if (len == 0) return 0;
+  nb = (char *)malloc(s->rlen + len > 16384 ? s->rlen + len : 16384);
+  nc = (size_t *)malloc((s->rchunk_n + 1 + 8) * sizeof(size_t));
+  if (nb == NULL || nc == NULL) {
+    free(nb);
+    free(nc);
+    return luaL_error(L, "net: out of memory");
+  }
+  memcpy(nb, data, len);
+  if (s->rlen > 0) memcpy(nb + len, s->rbuf + s->roff, s->rlen);
+  nc[0] = len;
+  if (s->rchunk_n > 0) memcpy(nc + 1, s->rchunks + s->rchunk_head, s->rchunk_n * sizeof(size_t));
+  free(s->rbuf);
+  free(s->rchunks);
+  s->rbuf = nb;
+  s->rcap = s->rlen + len > 16384 ? s->rlen + len : 16384;
+  s->roff = 0;
+  s->rlen += len;
+  s->rchunks = nc;
+  s->rchunk_cap = s->rchunk_n + 1 + 8;
+  s->rchunk_head = 0;
+  s->rchunk_n++;
+  return 0;
+}
+
+/* stream.setFlowing(sock, true|false|nil) */
+static int l_set_flowing(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->flowing = lua_isnoneornil(L, 2) ? -1 : lua_toboolean(L, 2);
+  return 0;
+}
+
+/* stream.push(sock, text): Lua adds decoded text to the read buffer
+ * (setEncoding); reading stops at the mark as for raw chunks */
+static int l_push(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  size_t len;
+  const char *data = luaL_checklstring(L, 2, &len);
+  if (len == 0) return 0;
+  if (rbuf_append(s, data, len) != 0) return luaL_error(L, "net: out of memory");
+  if (s->rlen >= s->rhwm && s->base.h != NULL && !(s->base.h->flags & NET_H_CLOSING)) {
+    stop_reading(s->base.h);
+  }
+  return 0;
+}
+
+/* stream.setDecode(sock, on): every chunk goes to the data hook, which
+ * decodes it and pushes the text back */
+static int l_set_decode(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (lua_toboolean(L, 2)) {
+    s->flags |= NET_S_DECODE;
+  } else {
+    s->flags &= ~NET_S_DECODE;
+  }
+  return 0;
+}
+
+/* stream.setOnread(sock, on[, size]): every chunk to the data hook, read
+ * `size` bytes at most (1..64 KiB) */
+static int l_set_onread(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (lua_toboolean(L, 2)) {
+    s->flags |= NET_S_ONREAD;
+  } else {
+    s->flags &= ~NET_S_ONREAD;
+  }
+  if (!lua_isnoneornil(L, 3)) {
+    lua_Integer n = luaL_checkinteger(L, 3);
+    s->read_size = n < 1 || n > NET_READ_BUF_SIZE ? NET_READ_BUF_SIZE : (size_t)n;
+  }
+  return 0;
 }
 
 /* --- writing ----------------------------------------------------------- */
 
-/* Call the written hook with (sock, fields, status|nil, cbs|nil), now or
- * deferred to the tick queue. Callbacks are taken out of the refs table. */
-static void report_written(net_handle *h, net_wentry *entries, size_t n, int status,
-                           int deferred) {
-  net_loop *nl = h->nl;
+/* Call the written hook with (sock, st, errno|nil, cbs|nil, drain, unsent),
+ * now or deferred to the tick queue. Callbacks are taken out of the refs
+ * table. `drain`: a write() returned false and the queue is now empty, and
+ * the stream is neither ending nor destroyed: Node's 'drain'. */
+/* Node's afterWrite test: 'drain' is due (and the flag is spent) */
+static int take_drain(net_sock *s) {
+  if ((s->flags & NET_S_NEED_DRAIN) && s->queued == 0 &&
+      !(s->flags & (NET_S_ENDED | NET_S_DESTROYED))) {
+    s->flags &= ~NET_S_NEED_DRAIN;
+    return 1;
+  }
+  return 0;
+}
+
+static void report_written(net_sock *s, net_loop *nl, net_wentry *entries, size_t n,
+                           int status, int deferred, int unsent) {
   lua_State *L = nl->L;
-  int any_cb = 0;
+  net_handle *h = s->base.h;
+  int any_cb = 0, drain = 0;
   if (L == NULL) return;
+  /* unsent < 0: the caller reports 'drain' itself */
+  if (status == 0 && unsent == 0) drain = take_drain(s);
+  if (unsent < 0) unsent = 0;
   net_push_hook(nl, NET_HOOK_WRITTEN);
-  if (!net_push_self(h)) {
+  if (h == NULL || !net_push_self(h)) {
     lua_pop(L, 1);
     return;
   }
@@ -164,75 +406,82 @@ static void report_written(net_handle *h, net_wentry *entries, size_t n, int sta
     lua_pushnil(L);
   }
   lua_remove(L, refs);
-  if (!any_cb && status >= 0 && !(h->flags & NET_F_NEED_DRAIN)) {
-    lua_pop(L, 5);
+  lua_pushboolean(L, drain);
+  lua_pushboolean(L, unsent);
+  if (!any_cb && status >= 0 && !drain) {
+    lua_pop(L, 7);
     return;
   }
   if (deferred) {
-    net_tick_push(nl, 4);
+    net_tick_push(nl, 6);
   } else {
-    net_call(nl, 4);
+    net_call(nl, 6);
   }
 }
 
-static void submit_pending(net_handle *h);
+static void submit_pending(net_sock *s);
 
 static void on_write(uv_write_t *req, int status) {
   net_write_batch *b = (net_write_batch *)req->data;
   net_handle *h = b->h;
+  net_sock *s = (net_sock *)h->obj;
   h->inflight--;
-  h->queued -= b->bytes;
-  /* keep the kernel busy first: what queued up meanwhile goes out now */
-  if (status == 0 && !(h->flags & (NET_F_CORKED | NET_F_CLOSING))) submit_pending(h);
-  report_written(h, b->entries, b->n, status, 0);
+  if (s != NULL && s->base.h == h) {
+    s->queued -= b->bytes;
+    /* keep the kernel busy first: what queued up meanwhile goes out now */
+    if (status == 0 && s->corked == 0) submit_pending(s);
+    report_written(s, h->nl, b->entries, b->n, status, 0, 0);
+  }
   free(b);
 }
 
 /* Give every pending write to libuv as one batch. */
-static void submit_pending(net_handle *h) {
-  size_t n = h->npending;
+static void submit_pending(net_sock *s) {
+  net_handle *h = s->base.h;
+  size_t n = s->npending;
   net_write_batch *b;
   uv_buf_t *bufs;
   int rc;
-  if (n == 0) return;
+  if (n == 0 || !sock_connected(s) || (s->flags & NET_S_HOLD)) return;
   b = (net_write_batch *)malloc(sizeof(*b) + n * (sizeof(net_wentry) + sizeof(uv_buf_t)));
   if (b == NULL) {
-    report_written(h, h->pending, n, UV_ENOMEM, 1);
-    h->queued -= h->pending_bytes;
-    h->npending = h->pending_bytes = 0;
+    s->queued -= s->pending_bytes;
+    s->npending = s->pending_bytes = 0;
+    report_written(s, h->nl, s->pending, n, UV_ENOMEM, 1, 0);
     return;
   }
   bufs = (uv_buf_t *)(b->entries + n);
   b->h = h;
   b->n = n;
-  b->bytes = h->pending_bytes;
+  b->bytes = s->pending_bytes;
   b->req.data = b;
-  memcpy(b->entries, h->pending, n * sizeof(net_wentry));
+  memcpy(b->entries, s->pending, n * sizeof(net_wentry));
   for (size_t i = 0; i < n; i++) {
     bufs[i] = uv_buf_init((char *)b->entries[i].base, (unsigned int)b->entries[i].len);
   }
-  h->npending = h->pending_bytes = 0;
-  h->write_calls++;
+  s->npending = s->pending_bytes = 0;
+  s->write_calls++;
   rc = uv_write(&b->req, &h->u.stream, bufs, (unsigned int)n, on_write);
   if (rc != 0) {
-    h->queued -= b->bytes;
-    report_written(h, b->entries, n, rc, 1);
+    s->queued -= b->bytes;
+    report_written(s, h->nl, b->entries, n, rc, 1, 0);
     free(b);
     return;
   }
   h->inflight++;
 }
 
-/* Queue (data, cb) at stack indexes 2 and 3 of the current call. */
-static int push_pending(lua_State *L, net_handle *h, const char *base, size_t len, int has_cb) {
-  if (h->npending == h->cap_pending) {
-    size_t cap = h->cap_pending ? h->cap_pending * 2 : 8;
-    net_wentry *p = (net_wentry *)realloc(h->pending, cap * sizeof(net_wentry));
+/* Queue (data at index 2, cb at index 3 if has_cb) of the current call;
+ * base/len may point past bytes the kernel already took. */
+static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len, int has_cb) {
+  if (s->npending == s->cap_pending) {
+    size_t cap = s->cap_pending ? s->cap_pending * 2 : 4;
+    net_wentry *p = (net_wentry *)realloc(s->pending, cap * sizeof(net_wentry));
     if (p == NULL) return UV_ENOMEM;
-    h->pending = p;
-    h->cap_pending = cap;
+    s->pending = p;
+    s->cap_pending = cap;
   }
-  net_wentry *e = &h->pending[h->npending++];
+  net_wentry *e = &s->pending[s->npending++];
   lua_getiuservalue(L, 1, 2);
   e->base = base;
   e->len = len;
@@ -245,174 +494,402 @@ static int push_pending(lua_State *L, net_handle *h, const char *base, size_t le
     e->cb_ref = LUA_NOREF;
   }
   lua_pop(L, 1);
-  h->pending_bytes += len;
+  s->pending_bytes += len;
   return 0;
 }
 
-/* sock:_write(data[, cb[, syncCb]]) -> below, done. `below`: under the
- * high-water mark (Node's write() value); `done`: the kernel took it all
- * at once. With syncCb, such a write leaves its callback to the caller
- * (Node calls it at once when flushing writes made while connecting).
- * Errors are reported through the written hook, never raised. */
-static int m_write(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+/* stream.write(sock, data[, cb]) -> below | nil
+ * nil: the write is not C's to take (the socket ended, was destroyed, or
+ * has no connection and is not connecting): the Lua layer applies Node's
+ * rule for that case. Otherwise the write is accepted and `below` is
+ * Node's write() value. Failures are reported through the written hook. */
+static int l_write(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  net_handle *h = s->base.h;
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   int has_cb = !lua_isnoneornil(L, 3);
-  int sync_cb = lua_toboolean(L, 4);
-  int below;
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  if (s->flags & (NET_S_ENDED | NET_S_DESTROYED)) return 0;
+  if (!(s->flags & NET_S_HOLD) && (h == NULL || (h->flags & NET_H_CLOSING))) return 0;
   lua_settop(L, 3);
-  h->queued += len;
-  h->bytes_written += len;
+  s->queued += len;
+  s->bytes_written += len;
+  if (s->flags & NET_S_HOLD) {
+    if (push_pending(L, s, data, len, has_cb) != 0) return luaL_error(L, "net: out of memory");
+    if (s->queued >= s->whwm) s->flags |= NET_S_NEED_DRAIN;
+    lua_pushboolean(L, s->queued < s->whwm);
+    return 1;
+  }
   net_stream_touch(h);
-  if (h->inflight == 0 && h->npending == 0 && !(h->flags & NET_F_CORKED)) {
+  if (h->inflight == 0 && s->npending == 0 && s->corked == 0) {
     int n = 0;
     if (len > 0) {
       uv_buf_t buf = uv_buf_init((char *)data, (unsigned int)len);
-      h->write_calls++;
+      s->write_calls++;
       n = uv_try_write(&h->u.stream, &buf, 1);
     }
     if (n == (int)len || (n < 0 && n != UV_EAGAIN && n != UV_ENOSYS)) {
-      /* all written (or failed): report like a finished write, later */
+      /* all written (or failed): reported like a finished write, later */
       int done = n == (int)len;
-      int cb_later = has_cb && !(done && sync_cb);
-      h->queued -= len;
+      s->queued -= len;
       /* as Node 20: measured after the kernel took its share */
-      below = h->queued < h->hwm;
-      if (!below) h->flags |= NET_F_NEED_DRAIN;
-      if (!done || cb_later || (h->flags & NET_F_NEED_DRAIN)) {
+      if (s->queued >= s->whwm) s->flags |= NET_S_NEED_DRAIN;
+      if (!done || has_cb || (s->flags & NET_S_NEED_DRAIN)) {
         net_wentry e = {data, len, LUA_NOREF, LUA_NOREF};
-        if (cb_later) {
-          lua_getiuservalue(L, 1, 2);
+        lua_getiuservalue(L, 1, 2);
+        lua_pushvalue(L, 2);
+        e.data_ref = luaL_ref(L, -2);
+        if (has_cb) {
           lua_pushvalue(L, 3);
           e.cb_ref = luaL_ref(L, -2);
-          lua_pop(L, 1);
         }
-        report_written(h, &e, 1, done ? 0 : n, 1);
+        lua_pop(L, 1);
+        report_written(s, h->nl, &e, 1, done ? 0 : n, 1, 0);
       }
-      lua_pushboolean(L, below);
-      lua_pushboolean(L, done);
-      return 2;
+      lua_pushboolean(L, s->queued < s->whwm);
+      return 1;
     }
     if (n > 0) {
-      h->queued -= (size_t)n;
+      s->queued -= (size_t)n;
       data += n;
       len -= (size_t)n;
     }
-    if (push_pending(L, h, data, len, has_cb) != 0) return luaL_error(L, "net: out of memory");
-    submit_pending(h);
+    if (push_pending(L, s, data, len, has_cb) != 0) return luaL_error(L, "net: out of memory");
+    submit_pending(s);
   } else {
-    if (push_pending(L, h, data, len, has_cb) != 0) return luaL_error(L, "net: out of memory");
-    if (h->inflight == 0 && !(h->flags & NET_F_CORKED)) submit_pending(h);
+    if (push_pending(L, s, data, len, has_cb) != 0) return luaL_error(L, "net: out of memory");
+    if (h->inflight == 0 && s->corked == 0) submit_pending(s);
   }
-  below = h->queued < h->hwm;
-  if (!below) h->flags |= NET_F_NEED_DRAIN;
-  lua_pushboolean(L, below);
-  lua_pushboolean(L, 0);
-  return 2;
-}
-
-/* sock:_needDrain(): the next time the queue empties, report it (for
- * writes Lua held while connecting that went past the high-water mark) */
-static int m_need_drain(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h != NULL) h->flags |= NET_F_NEED_DRAIN;
-  return 0;
-}
-
-/* sock:_cork(on): while corked, writes wait and leave together */
-static int m_cork(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  if (lua_toboolean(L, 2)) {
-    h->flags |= NET_F_CORKED;
-  } else {
-    h->flags &= ~NET_F_CORKED;
-    if (h->inflight == 0) submit_pending(h);
-  }
-  return 0;
-}
-
-/* sock:_takeDrain(): true once when a write() returned false and the
- * queue has since emptied (Node's needDrain) */
-static int m_take_drain(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  net_handle *h = obj->h;
-  int drain = h != NULL && (h->flags & NET_F_NEED_DRAIN) && h->queued == 0;
-  if (drain) h->flags &= ~NET_F_NEED_DRAIN;
-  lua_pushboolean(L, drain);
+  if (s->queued >= s->whwm) s->flags |= NET_S_NEED_DRAIN;
+  lua_pushboolean(L, s->queued < s->whwm);
   return 1;
 }
 
-/* Writes never given to libuv, at close: their callbacks get `status`. */
-void net_stream_release_writes(net_handle *h, int status) {
-  if (h->npending == 0) return;
-  size_t n = h->npending;
-  h->queued -= h->pending_bytes;
-  h->npending = h->pending_bytes = 0;
-  report_written(h, h->pending, n, status, 0);
+/* Try to write every pending entry now (one writev). Entries the kernel
+ * took whole are reported as done (from the tick queue); what is left is
+ * trimmed and waits for submit_pending. */
+static void try_pending(net_sock *s) {
+  net_handle *h = s->base.h;
+  uv_buf_t small[16], *bufs = small;
+  size_t n = s->npending, done = 0;
+  int w;
+  if (n == 0) return;
+  if (n > 16) {
+    bufs = (uv_buf_t *)malloc(n * sizeof(uv_buf_t));
+    if (bufs == NULL) return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    bufs[i] = uv_buf_init((char *)s->pending[i].base, (unsigned int)s->pending[i].len);
+  }
+  s->write_calls++;
+  w = uv_try_write(&h->u.stream, bufs, (unsigned int)n);
+  if (bufs != small) free(bufs);
+  if (w <= 0) return;
+  s->queued -= (size_t)w;
+  s->pending_bytes -= (size_t)w;
+  while (done < n && (size_t)w >= s->pending[done].len) {
+    w -= (int)s->pending[done].len;
+    done++;
+  }
+  if (done < n && w > 0) {
+    s->pending[done].base += w;
+    s->pending[done].len -= (size_t)w;
+  }
+  if (done > 0) {
+    net_wentry *gone = (net_wentry *)malloc(done * sizeof(net_wentry));
+    if (gone == NULL) {
+      /* keep them as empty writes: they complete with the rest */
+      for (size_t i = 0; i < done; i++) s->pending[i].len = 0;
+      return;
+    }
+    memcpy(gone, s->pending, done * sizeof(net_wentry));
+    memmove(s->pending, s->pending + done, (n - done) * sizeof(net_wentry));
+    s->npending -= done;
+    report_written(s, h->nl, gone, done, 0, 1, -1);
+    free(gone);
+  }
+}
+
+/* stream.flush(sock) -> cb|nil, drain: the connection is made; the writes
+ * held while connecting leave as Node's 'connect' listener writes them:
+ * the first on its own, the rest as one batch. When the kernel takes the
+ * first whole, its callback is returned (to run at once), with `drain`
+ * when the rest went too and 'drain' is due: Node's afterWrite of the
+ * first write, which runs after the rest were written. */
+static int l_flush(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  net_handle *h = s->base.h;
+  int first_done = 0;
+  if (!(s->flags & NET_S_HOLD)) return 0;
+  s->flags &= ~NET_S_HOLD;
+  if (!sock_connected(s) || s->npending == 0) return 0;
+  lua_settop(L, 1);
+  lua_getiuservalue(L, 1, 2);
+  lua_pushnil(L); /* slot 3: the first write's callback */
+  if (s->corked == 0 && h->inflight == 0) {
+    net_wentry first = s->pending[0];
+    uv_buf_t buf = uv_buf_init((char *)first.base, (unsigned int)first.len);
+    int n = 0;
+    if (first.len > 0) {
+      s->write_calls++;
+      n = uv_try_write(&h->u.stream, &buf, 1);
+    }
+    if (n == (int)first.len) {
+      first_done = 1;
+      luaL_unref(L, 2, first.data_ref);
+      if (first.cb_ref != LUA_NOREF) {
+        lua_rawgeti(L, 2, first.cb_ref);
+        lua_replace(L, 3);
+        luaL_unref(L, 2, first.cb_ref);
+      }
+      s->queued -= first.len;
+      s->pending_bytes -= first.len;
+      memmove(s->pending, s->pending + 1, (s->npending - 1) * sizeof(net_wentry));
+      s->npending--;
+      try_pending(s);
+    } else if (n > 0) {
+      s->queued -= (size_t)n;
+      s->pending_bytes -= (size_t)n;
+      s->pending[0].base += n;
+      s->pending[0].len -= (size_t)n;
+    }
+    submit_pending(s);
+  }
+  lua_pushboolean(L, first_done && take_drain(s));
+  return 2;
+}
+
+/* stream.hold(sock): connect() began: writes wait for the connection */
+static int l_hold(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->flags |= NET_S_HOLD;
+  return 0;
+}
+
+/* stream.connected(sock) -> held: the connection is made; with no write
+ * held, writes go straight out from now on; else they wait for flush() */
+static int l_connected(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (s->npending == 0) s->flags &= ~NET_S_HOLD;
+  lua_pushboolean(L, (s->flags & NET_S_HOLD) != 0);
+  return 1;
+}
+
+/* stream.cork(sock) / stream.uncork(sock[, all]) -> depth */
+static int l_cork(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->corked++;
+  lua_pushinteger(L, (lua_Integer)s->corked);
+  return 1;
+}
+
+static int l_uncork(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (lua_toboolean(L, 2)) {
+    s->corked = 0;
+  } else if (s->corked > 0) {
+    s->corked--;
+  }
+  if (s->corked == 0 && sock_connected(s) && s->base.h->inflight == 0) submit_pending(s);
+  lua_pushinteger(L, (lua_Integer)s->corked);
+  return 1;
+}
+
+/* The handle closed (or the socket is destroyed without one): writes never
+ * given to libuv are released; their callbacks reach the written hook with
+ * `unsent` set. Called with the handle still attached. */
+void net_stream_closed(net_sock *s, int status) {
+  net_handle *h = s->base.h;
+  /* writes held for a connection wait for the next attempt's handle */
+  if (s->npending == 0 || h == NULL || (s->flags & NET_S_HOLD)) return;
+  size_t n = s->npending;
+  s->queued -= s->pending_bytes;
+  s->npending = s->pending_bytes = 0;
+  report_written(s, h->nl, s->pending, n, status, 0, 1);
+}
+
+void net_sock_free_buffers(net_sock *s) {
+  free(s->pending);
+  free(s->rbuf);
+  free(s->rchunks);
+  s->pending = NULL;
+  s->rbuf = NULL;
+  s->rchunks = NULL;
+  s->npending = s->cap_pending = s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = 0;
+}
+
+/* stream.destroy(sock) -> cbs|nil: the socket is destroyed; writes still
+ * held for a connection that will never come are dropped and their
+ * callbacks returned (the Lua layer gives them Node's error). */
+static int l_destroy(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  int any = 0;
+  s->flags |= NET_S_DESTROYED;
+  s->flags &= ~NET_S_NEED_DRAIN;
+  if (!(s->flags & NET_S_HOLD)) return 0;
+  s->flags &= ~NET_S_HOLD;
+  lua_settop(L, 1);
+  lua_getiuservalue(L, 1, 2);
+  lua_newtable(L);
+  for (size_t i = 0; i < s->npending; i++) {
+    luaL_unref(L, 2, s->pending[i].data_ref);
+    if (s->pending[i].cb_ref != LUA_NOREF) {
+      lua_rawgeti(L, 2, s->pending[i].cb_ref);
+      luaL_unref(L, 2, s->pending[i].cb_ref);
+      lua_rawseti(L, 3, ++any);
+    }
+  }
+  s->queued -= s->pending_bytes;
+  s->npending = s->pending_bytes = 0;
+  return any ? 1 : 0;
+}
+
+/* stream.reset(sock): a closed socket is connected again (Node's
+ * _undestroy): the stream state starts afresh; counters are kept */
+static int l_reset(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->flags &= NET_S_ONREAD | NET_S_DECODE;
+  s->bytes_read = s->bytes_written = 0;
+  s->corked = 0;
+  s->roff = s->rlen = s->rchunk_head = s->rchunk_n = 0;
+  return 0;
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
   net_report_status((net_handle *)req->data, NET_HOOK_SHUTDOWN, status, 0);
 }
 
-/* sock:_shutdown(): send FIN after every queued write; the shutdown hook
- * reports the result. Returns true, or nil and the libuv error. */
-static int m_shutdown(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+/* stream.finish(sock): end() was called: no more writes are taken. */
+static int l_finish(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  s->flags |= NET_S_ENDED;
+  return 0;
+}
+
+/* stream.shutdown(sock): send FIN after every queued write; the shutdown
+ * hook reports the result. true, or nil and the libuv error. */
+static int l_shutdown(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  net_handle *h = net_handle_of(L, 1);
   int rc;
-  h->flags &= ~NET_F_CORKED;
-  submit_pending(h);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  if (s->flags & NET_S_SHUTDOWN) return net_push_uv_result(L, 0);
+  s->flags |= NET_S_ENDED | NET_S_SHUTDOWN;
+  s->corked = 0;
+  /* everything queued goes to libuv now: it orders the FIN after it */
+  submit_pending(s);
   h->shutdown_req.data = h;
   rc = uv_shutdown(&h->shutdown_req, &h->u.stream, on_shutdown);
   return net_push_uv_result(L, rc);
 }
 
-/* Counters and queue state, read by the Lua layer's getters. */
-static int m_stats(lua_State *L) {
-  net_obj *obj = net_obj_check(L, 1);
-  net_handle *h = obj->h;
-  lua_pushinteger(L, h ? (lua_Integer)h->bytes_read : 0);
-  lua_pushinteger(L, h ? (lua_Integer)h->bytes_written : 0);
-  lua_pushinteger(L, h ? (lua_Integer)h->queued : 0);
-  lua_pushinteger(L, h ? (lua_Integer)h->write_calls : 0);
+/* --- state reads ---------------------------------------------------------- */
+
+/* stream.stats(sock) -> bytesRead, bytesWritten, writableLength, writeCalls */
+static int l_stats(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  lua_pushinteger(L, (lua_Integer)s->bytes_read);
+  lua_pushinteger(L, (lua_Integer)s->bytes_written);
+  lua_pushinteger(L, (lua_Integer)s->queued);
+  lua_pushinteger(L, (lua_Integer)s->write_calls);
   return 4;
 }
 
-static int m_set_hwm(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  lua_Integer hwm = luaL_checkinteger(L, 2);
-  h->hwm = hwm > 0 ? (size_t)hwm : 0;
+/* stream.state(sock, name) -> the value of one piece of C-held state */
+static int l_state(lua_State *L) {
+  static const char *const names[] = {
+      "destroyed", "ended",   "needDrain", "corked",    "flowing", "readableLength",
+      "eof",       "writableHighWaterMark", "readableHighWaterMark", "writableLength",
+      "reading",   "timeout", NULL};
+  net_sock *s = net_sock_check(L, 1);
+  switch (luaL_checkoption(L, 2, NULL, names)) {
+    case 0: lua_pushboolean(L, s->flags & NET_S_DESTROYED); break;
+    case 1: lua_pushboolean(L, s->flags & NET_S_ENDED); break;
+    case 2: lua_pushboolean(L, s->flags & NET_S_NEED_DRAIN); break;
+    case 3: lua_pushinteger(L, (lua_Integer)s->corked); break;
+    case 4:
+      if (s->flowing < 0) {
+        lua_pushnil(L);
+      } else {
+        lua_pushboolean(L, s->flowing);
+      }
+      break;
+    case 5: lua_pushinteger(L, (lua_Integer)s->rlen); break;
+    case 6: lua_pushboolean(L, s->flags & NET_S_EOF); break;
+    case 7: lua_pushinteger(L, (lua_Integer)s->whwm); break;
+    case 8: lua_pushinteger(L, (lua_Integer)s->rhwm); break;
+    case 9: lua_pushinteger(L, (lua_Integer)s->queued); break;
+    case 10: lua_pushboolean(L, s->base.h != NULL && (s->base.h->flags & NET_H_READING)); break;
+    default: lua_pushinteger(L, (lua_Integer)s->timeout_ms); break;
+  }
+  return 1;
+}
+
+/* stream.isDestroyed(sock), stream.isEnded(sock): the two flags every
+ * rule of the Lua layer asks about, without a name lookup */
+static int l_is_destroyed(lua_State *L) {
+  lua_pushboolean(L, net_sock_check(L, 1)->flags & NET_S_DESTROYED);
+  return 1;
+}
+
+static int l_is_ended(lua_State *L) {
+  lua_pushboolean(L, net_sock_check(L, 1)->flags & NET_S_ENDED);
+  return 1;
+}
+
+/* stream.setDestroyed(sock, v): Node's `destroyed` setter (state only) */
+static int l_set_destroyed(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (lua_toboolean(L, 2)) {
+    s->flags |= NET_S_DESTROYED;
+  } else {
+    s->flags &= ~NET_S_DESTROYED;
+  }
   return 0;
 }
 
-/* sock:_setReadSize(n): reads deliver at most n bytes (1..64 KiB) */
-static int m_set_read_size(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  lua_Integer n = luaL_checkinteger(L, 2);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  if (n < 1 || n > NET_READ_BUF_SIZE) n = NET_READ_BUF_SIZE;
-  h->read_size = (size_t)n;
-  return net_push_uv_result(L, 0);
+/* stream.setHighWaterMarks(sock, readable|nil, writable|nil) */
+static int l_set_hwm(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Integer v = luaL_checkinteger(L, 2);
+    s->rhwm = v > 0 ? (size_t)v : 0;
+  }
+  if (!lua_isnoneornil(L, 3)) {
+    lua_Integer v = luaL_checkinteger(L, 3);
+    s->whwm = v > 0 ? (size_t)v : 0;
+  }
+  return 0;
 }
 
-static const luaL_Reg stream_methods[] = {
-    {"_readStart", m_read_start},
-    {"_readStop", m_read_stop},
-    {"_setReadSize", m_set_read_size},
-    {"_write", m_write},
-    {"_cork", m_cork},
-    {"_takeDrain", m_take_drain},
-    {"_needDrain", m_need_drain},
-    {"_shutdown", m_shutdown},
-    {"_stats", m_stats},
-    {"_setHighWaterMark", m_set_hwm},
-    {"_setTimeout", m_set_timeout},
+static const luaL_Reg stream_funcs[] = {
+    {"readStart", l_read_start},
+    {"readStop", l_read_stop},
+    {"take", l_take},
+    {"takeChunk", l_take_chunk},
+    {"unshift", l_unshift},
+    {"setFlowing", l_set_flowing},
+    {"setOnread", l_set_onread},
+    {"push", l_push},
+    {"setDecode", l_set_decode},
+    {"write", l_write},
+    {"flush", l_flush},
+    {"hold", l_hold},
+    {"connected", l_connected},
+    {"cork", l_cork},
+    {"uncork", l_uncork},
+    {"destroy", l_destroy},
+    {"reset", l_reset},
+    {"finish", l_finish},
+    {"shutdown", l_shutdown},
+    {"stats", l_stats},
+    {"state", l_state},
+    {"setDestroyed", l_set_destroyed},
+    {"isDestroyed", l_is_destroyed},
+    {"isEnded", l_is_ended},
+    {"setHighWaterMarks", l_set_hwm},
+    {"setTimeout", l_set_timeout},
     {NULL, NULL},
 };
 
-void net_open_stream(lua_State *L) { net_class_add(L, NET_SOCKET_MT, stream_methods); }
+void net_open_stream(lua_State *L) { net_internal(L, "stream", stream_funcs); }

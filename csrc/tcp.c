@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "net.h"
 
@@ -54,49 +55,66 @@ static int set_int_option(net_handle *h, int level, int name, int value) {
   return 0;
 }
 
-/* obj:_initTcp([family]) -> true | nil, errno. family 4, 6 or 0. */
-static int m_init_tcp(lua_State *L) {
+/* tcp.init(obj) -> true | nil, errno. The socket itself is made later, by
+ * bind, open or connect, for the family of the address. A handle still
+ * closing (listen again after an error, the next address of a connect) is
+ * let go; an open one is EBUSY. */
+static int l_init(lua_State *L) {
   net_loop *nl = net_loop_get(L);
   net_obj *obj = net_obj_check(L, 1);
-  lua_Integer family = luaL_optinteger(L, 2, 0);
   int err = 0;
-  /* a handle still closing (listen again after an error) is let go */
-  if (obj->h != NULL && !(obj->h->flags & NET_F_CLOSING)) {
-    return luaL_error(L, "net: the object already has a handle");
-  }
-  int af = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
-  if (net_handle_new(L, nl, 1, NET_F_TCP, af, &err) == NULL) return net_push_uv_result(L, err);
+  if (obj->h != NULL && !(obj->h->flags & NET_H_CLOSING)) return net_push_uv_result(L, UV_EBUSY);
+  if (net_handle_new(L, nl, 1, NET_H_TCP, AF_UNSPEC, &err) == NULL) return net_push_uv_result(L, err);
   return net_push_uv_result(L, 0);
 }
 
-
-/* obj:_bind(ip, port[, ipv6only[, reuseport[, now]]]). SO_REUSEPORT is set on
- * the socket libuv made (libuv 1.44 has no flag for it), so several
- * processes can listen on one port and the kernel spreads connections. */
-static int m_bind(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+/* tcp.bind(obj, ip, port[, ipv6only[, reuseport]]): the socket is made and
+ * bound here and handed to libuv with uv_tcp_open, so a bind error
+ * (EADDRINUSE, ...) is known at once without reading libuv's private
+ * delayed error, and SO_REUSEPORT is set before bind on any libuv (1.44
+ * has no flag for it; UV_TCP_REUSEPORT came in 1.49 and still delays the
+ * error). SO_REUSEADDR is set as libuv's own bind sets it. */
+static int l_bind(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   const char *ip = luaL_checkstring(L, 2);
   int port = (int)luaL_checkinteger(L, 3);
-  unsigned int flags = lua_toboolean(L, 4) ? UV_TCP_IPV6ONLY : 0;
+  int v6only = lua_toboolean(L, 4), reuseport = lua_toboolean(L, 5);
   struct sockaddr_storage ss;
-  int rc = to_sockaddr(ip, port, &ss);
+  int rc, fd, on = 1;
+  socklen_t salen;
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  rc = to_sockaddr(ip, port, &ss);
+  if (rc != 0) return net_push_uv_result(L, rc);
+  salen = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return net_push_uv_result(L, uv_translate_sys_error(errno));
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) goto fail;
+  if (ss.ss_family == AF_INET6 &&
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0) {
+    goto fail;
+  }
 #ifdef SO_REUSEPORT
-  if (rc == 0 && lua_toboolean(L, 5)) rc = set_int_option(h, SOL_SOCKET, SO_REUSEPORT, 1);
+  if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) goto fail;
 #else
-  if (rc == 0 && lua_toboolean(L, 5)) rc = UV_ENOTSUP;
+  if (reuseport) {
+    close(fd);
+    return net_push_uv_result(L, UV_ENOTSUP);
+  }
 #endif
-  if (rc == 0) rc = uv_tcp_bind(&h->u.tcp, (struct sockaddr *)&ss, flags);
-  /* libuv holds an EADDRINUSE back until listen/connect; a client bind
-   * (localPort) reports it now, as Node does ('bind EADDRINUSE') */
-  if (rc == 0 && lua_toboolean(L, 6)) rc = h->u.tcp.delayed_error;
+  if (bind(fd, (struct sockaddr *)&ss, salen) != 0) goto fail;
+  rc = uv_tcp_open(&h->u.tcp, fd);
+  if (rc != 0) close(fd);
+  return net_push_uv_result(L, rc);
+fail:
+  rc = uv_translate_sys_error(errno);
+  close(fd);
   return net_push_uv_result(L, rc);
 }
 
-/* sock:_setTypeOfService(tos): IP_TOS for IPv4, IPV6_TCLASS for IPv6
+/* tcp.setTypeOfService(sock, tos): IP_TOS for IPv4, IPV6_TCLASS for IPv6
  * (both on a dual-stack socket, so v4-mapped traffic is marked too) */
-static int m_set_tos(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+static int l_set_tos(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   int tos = (int)luaL_checkinteger(L, 2);
   struct sockaddr_storage ss;
   int len = sizeof(ss), rc;
@@ -105,15 +123,16 @@ static int m_set_tos(lua_State *L) {
   if (rc != 0) return net_push_uv_result(L, rc);
   if (ss.ss_family == AF_INET6) {
     rc = set_int_option(h, IPPROTO_IPV6, IPV6_TCLASS, tos);
-    if (rc == 0) set_int_option(h, IPPROTO_IP, IP_TOS, tos); /* v4-mapped */
+    /* v4-mapped traffic too; a v6-only socket refuses, which is fine */
+    if (rc == 0) (void)set_int_option(h, IPPROTO_IP, IP_TOS, tos);
   } else {
     rc = set_int_option(h, IPPROTO_IP, IP_TOS, tos);
   }
   return net_push_uv_result(L, rc);
 }
 
-static int m_get_tos(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+static int l_get_tos(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   struct sockaddr_storage ss;
   int len = sizeof(ss), value = 0, rc;
   socklen_t vlen = sizeof(value);
@@ -130,16 +149,16 @@ static int m_get_tos(lua_State *L) {
   return 1;
 }
 
-/* obj:_sockopt(name) -> integer: reads back a socket option, so specs can
- * check what setKeepAlive/setNoDelay/reusePort really set */
-static int m_sockopt(lua_State *L) {
+/* tcp.sockopt(obj, name) -> integer: reads back a socket option, so specs
+ * can check what setKeepAlive/setNoDelay/reusePort really set */
+static int l_sockopt(lua_State *L) {
   static const char *const names[] = {"SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
                                       "TCP_NODELAY",  "SO_REUSEPORT", "IP_TOS",        NULL};
   static const int levels[] = {SOL_SOCKET, IPPROTO_TCP, IPPROTO_TCP, IPPROTO_TCP,
                                IPPROTO_TCP, SOL_SOCKET, IPPROTO_IP};
   static const int options[] = {SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
                                 TCP_NODELAY,  SO_REUSEPORT, IP_TOS};
-  net_handle *h = net_handle_check(L, 1);
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   int which = luaL_checkoption(L, 2, NULL, names);
   int value = 0;
   socklen_t vlen = sizeof(value);
@@ -168,22 +187,25 @@ static int l_guess_handle(lua_State *L) {
   return 1;
 }
 
-/* sock:_connect(ip, port): the connect hook reports the outcome */
-static int m_connect(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
-  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+/* tcp.connect(sock, ip, port): the connect hook reports the outcome */
+static int l_connect(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   const char *ip = luaL_checkstring(L, 2);
   int port = (int)luaL_checkinteger(L, 3);
   struct sockaddr_storage ss;
-  int rc = to_sockaddr(ip, port, &ss);
-  h->connect_req.data = h;
-  if (rc == 0) rc = uv_tcp_connect(&h->connect_req, &h->u.tcp, (struct sockaddr *)&ss, net_on_connect);
+  int rc;
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  rc = to_sockaddr(ip, port, &ss);
+  if (rc != 0) return net_push_uv_result(L, rc);
+  net_connect_started(h);
+  rc = uv_tcp_connect(&h->connect_req, &h->u.tcp, (struct sockaddr *)&ss, net_on_connect);
+  if (rc != 0) h->flags &= ~NET_H_CONNECTING;
   return net_push_uv_result(L, rc);
 }
 
-/* obj:_sockname() / sock:_peername() -> {address, family, port} | nil, errno */
+/* tcp.sockname(obj) / tcp.peername(sock) -> {address, family, port} | nil, errno */
 static int push_name(lua_State *L, int peer) {
-  net_handle *h = net_handle_check(L, 1);
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   struct sockaddr_storage ss;
   int len = sizeof(ss);
@@ -194,67 +216,78 @@ static int push_name(lua_State *L, int peer) {
   return 1;
 }
 
-static int m_sockname(lua_State *L) { return push_name(L, 0); }
-static int m_peername(lua_State *L) { return push_name(L, 1); }
+static int l_sockname(lua_State *L) { return push_name(L, 0); }
+static int l_peername(lua_State *L) { return push_name(L, 1); }
 
-static int m_set_nodelay(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+static int l_set_nodelay(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   return net_push_uv_result(L, uv_tcp_nodelay(&h->u.tcp, lua_toboolean(L, 2)));
 }
 
-/* sock:_setKeepAlive(enable, delay_s, interval_s, count): SO_KEEPALIVE,
- * then TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT where the value is
- * positive (a zero leaves the system's value, as Node documents). */
-static int m_set_keepalive(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+/* tcp.setKeepAlive(sock, enable, delay_s, interval_s, count): SO_KEEPALIVE
+ * and TCP_KEEPIDLE (uv_tcp_keepalive), then TCP_KEEPINTVL / TCP_KEEPCNT
+ * where the value is positive (a zero leaves the system's value, as Node
+ * documents); libuv 1.51's uv_tcp_keepalive_ex sets all three. */
+static int l_set_keepalive(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   int enable = lua_toboolean(L, 2);
-  int delay = (int)luaL_optinteger(L, 3, 0);
-  int interval = (int)luaL_optinteger(L, 4, 1);
-  int count = (int)luaL_optinteger(L, 5, 10);
+  int delay = (int)luaL_checkinteger(L, 3);
+  int interval = (int)luaL_checkinteger(L, 4);
+  int count = (int)luaL_checkinteger(L, 5);
   int rc;
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  rc = set_int_option(h, SOL_SOCKET, SO_KEEPALIVE, enable);
-  if (rc == 0 && enable && delay > 0) rc = set_int_option(h, IPPROTO_TCP, TCP_KEEPIDLE, delay);
-  if (rc == 0 && enable && interval > 0) rc = set_int_option(h, IPPROTO_TCP, TCP_KEEPINTVL, interval);
-  if (rc == 0 && enable && count > 0) rc = set_int_option(h, IPPROTO_TCP, TCP_KEEPCNT, count);
+  if (!enable) return net_push_uv_result(L, set_int_option(h, SOL_SOCKET, SO_KEEPALIVE, 0));
+#if UV_VERSION_HEX >= 0x013300
+  if (delay > 0 && interval > 0 && count > 0) {
+    return net_push_uv_result(L, uv_tcp_keepalive_ex(&h->u.tcp, 1, (unsigned)delay,
+                                                     (unsigned)interval, (unsigned)count));
+  }
+#endif
+  rc = set_int_option(h, SOL_SOCKET, SO_KEEPALIVE, 1);
+  if (rc == 0 && delay > 0) rc = set_int_option(h, IPPROTO_TCP, TCP_KEEPIDLE, delay);
+  if (rc == 0 && interval > 0) rc = set_int_option(h, IPPROTO_TCP, TCP_KEEPINTVL, interval);
+  if (rc == 0 && count > 0) rc = set_int_option(h, IPPROTO_TCP, TCP_KEEPCNT, count);
   return net_push_uv_result(L, rc);
 }
 
-/* sock:_closeReset(): close with RST instead of FIN (resetAndDestroy) */
-static int m_close_reset(lua_State *L) {
-  net_handle *h = net_handle_check(L, 1);
+/* tcp.closeReset(sock): close with RST instead of FIN (resetAndDestroy) */
+static int l_close_reset(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   return net_push_uv_result(L, net_handle_reset(h));
 }
 
-static const luaL_Reg tcp_common[] = {
-    {"_initTcp", m_init_tcp},
-    {"_bind", m_bind},
-    {"_sockname", m_sockname},
-    {"_sockopt", m_sockopt},
-    {NULL, NULL},
-};
-
-static const luaL_Reg tcp_socket[] = {
-    {"_connect", m_connect},
-    {"_peername", m_peername},
-    {"_setNoDelay", m_set_nodelay},
-    {"_setKeepAlive", m_set_keepalive},
-    {"_closeReset", m_close_reset},
-    {"_setTypeOfService", m_set_tos},
-    {"_getTypeOfService", m_get_tos},
-    {NULL, NULL},
-};
+/* tcp.open(obj, fd): wrap an existing TCP socket descriptor */
+static int l_open(lua_State *L) {
+  net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
+  int fd = (int)luaL_checkinteger(L, 2);
+  if (h == NULL) return net_push_uv_result(L, UV_EBADF);
+  return net_push_uv_result(L, uv_tcp_open(&h->u.tcp, fd));
+}
 
 static const luaL_Reg tcp_funcs[] = {
+    {"init", l_init},
+    {"bind", l_bind},
+    {"open", l_open},
+    {"connect", l_connect},
+    {"sockname", l_sockname},
+    {"peername", l_peername},
+    {"sockopt", l_sockopt},
+    {"setNoDelay", l_set_nodelay},
+    {"setKeepAlive", l_set_keepalive},
+    {"closeReset", l_close_reset},
+    {"setTypeOfService", l_set_tos},
+    {"getTypeOfService", l_get_tos},
+    {NULL, NULL},
+};
+
+static const luaL_Reg core_funcs[] = {
     {"guessHandle", l_guess_handle},
     {NULL, NULL},
 };
 
 void net_open_tcp(lua_State *L) {
-  net_setfuncs(L, tcp_funcs);
-  net_class_add(L, NET_SOCKET_MT, tcp_common);
-  net_class_add(L, NET_SERVER_MT, tcp_common);
-  net_class_add(L, NET_SOCKET_MT, tcp_socket);
+  net_setfuncs(L, core_funcs);
+  net_internal(L, "tcp", tcp_funcs);
 }

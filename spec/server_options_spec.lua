@@ -2,8 +2,9 @@
 -- listen signal, checked against Node (`node spec/node/server_options.js`).
 -- allowHalfOpen's effect on end is in spec/client_spec.lua; here only its
 -- inheritance. blockList is from the latest docs (Node v20 lacks it).
--- Socket options are read back with the core's `sock:_sockopt(name)` hook.
+-- Socket options are read back with the core's `core.tcp.sockopt(sock, name)`.
 local net = require('net')
+local core = require('net.core')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
@@ -129,9 +130,9 @@ describe('server options', function()
           i = i + 1
           if not opts[i] then return end
           local s = accept_one(opts[i], function(c)
-            assert(c._sockopt, 'the accepted socket has no _sockopt hook')
+            assert(core.tcp.sockopt(c, 'TCP_NODELAY'), 'the accepted socket has no TCP handle')
             c:on('error', function(e) got[i] = 'error:' .. tostring(e.code) end)
-            got[i] = { c:_sockopt('TCP_NODELAY'), c:_sockopt('SO_KEEPALIVE'), c:_sockopt('TCP_KEEPIDLE') }
+            got[i] = { core.tcp.sockopt(c, 'TCP_NODELAY'), core.tcp.sockopt(c, 'SO_KEEPALIVE'), core.tcp.sockopt(c, 'TCP_KEEPIDLE') }
           end)
           s:on('close', one)
         end

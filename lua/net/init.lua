@@ -11,6 +11,7 @@ local net = {}
 -- One table of hooks for every event C reports (csrc/net.h lists them).
 core.setHooks({
   data = socket.hooks.data,
+  readable = socket.hooks.readable,
   eof = socket.hooks.eof,
   readerror = socket.hooks.readerror,
   written = socket.hooks.written,

@@ -7,12 +7,14 @@ local validate = require('net.validate')
 local socket = require('net.socket')
 local abort = require('net.abort')
 
-local fields = core.fields
+local fields = core.private
+local tcp, pipe, handle, serverc = core.tcp, core.pipe, core.handle, core.server
+local DEFAULTS = core.DEFAULTS
 local nextTick = core.nextTick
 
 local class = core.classes.Server
 local Server = class.methods
-local getters = class.getters
+local getters, setters = class.getters, class.setters
 setmetatable(Server, { __index = EventEmitter })
 
 local M = { Server = Server, hooks = {} }
@@ -40,6 +42,7 @@ function M.new(options, listener)
   -- a negative highWaterMark means the default, as Node's
   st.highWaterMark = hwm ~= nil and hwm >= 0 and math.tointeger(hwm) or nil
   st.dropMaxConnection = false
+
   if options.blockList ~= nil then
     if not require('net.blocklist').isBlockList(options.blockList) then
       errors.raise(errors.invalidArgType('options.blockList', 'an instance of net.BlockList', options.blockList))
@@ -59,7 +62,6 @@ end
 
 local function listening_ok(server, st)
   st.listening = true
-  if st._unrefd then server:_unref() end
   nextTick(function()
     if st.listening then server:emit('listening') end
   end)
@@ -76,16 +78,16 @@ local function listen_tcp(server, st, address, port, backlog, ipv6Only, reusePor
   end
   local ok, errno, shown
   for i, c in ipairs(candidates) do
-    ok, errno = server:_initTcp(c[2])
+    ok, errno = tcp.init(server)
     if ok then
-      ok, errno = server:_bind(c[1], port, ipv6Only, reusePort)
+      ok, errno = tcp.bind(server, c[1], port, ipv6Only, reusePort)
     end
     shown = c[1]
     if ok then
-      ok, errno = server:_listen(backlog)
+      ok, errno = serverc.listen(server, backlog)
     end
     if ok then break end
-    if core.hasHandle(server) then server:_close() end
+    if core.hasHandle(server) then handle.close(server) end
     -- only a missing IPv6 stack moves on to the IPv4 fallback
     if i == 1 and #candidates > 1 and errno ~= core.errno.EAFNOSUPPORT
         and errno ~= core.errno.EADDRNOTAVAIL then
@@ -101,14 +103,14 @@ end
 
 local function listen_path(server, st, path, backlog, options)
   st._pipePath = path -- address() answers it even after a failure or close
-  local ok, errno = server:_initPipe(false)
-  if ok then ok, errno = server:_bindPath(path) end
-  if ok then ok, errno = server:_listen(backlog) end
+  local ok, errno = pipe.init(server, false)
+  if ok then ok, errno = pipe.bind(server, path) end
+  if ok then ok, errno = serverc.listen(server, backlog) end
   if ok and (options.readableAll or options.writableAll) then
-    ok, errno = server:_chmod(options.readableAll, options.writableAll)
+    ok, errno = pipe.chmod(server, options.readableAll, options.writableAll)
   end
   if not ok then
-    if core.hasHandle(server) then server:_close() end
+    if core.hasHandle(server) then handle.close(server) end
     nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen', path, -1))
     return
   end
@@ -119,31 +121,32 @@ end
 -- inherited listening socket, as systemd's socket activation gives).
 local function listen_handle(server, st, options, backlog)
   local ok, errno
-  local handle = options.handle or options._handle or options
+  local given = options.handle or options._handle or options
   if options.fd ~= nil then
     -- a descriptor libuv cannot wrap is Node's 'listen EINVAL' event
     local kind = core.guessHandle(options.fd)
     if kind == 'TCP' then
-      ok, errno = server:_initTcp(0)
+      ok, errno = tcp.init(server)
+      if ok then ok, errno = tcp.open(server, options.fd) end
     elseif kind == 'PIPE' then
-      ok, errno = server:_initPipe(false)
+      ok, errno = pipe.init(server, false)
+      if ok then ok, errno = pipe.open(server, options.fd) end
     else
       ok, errno = nil, core.errno.EINVAL
     end
-    if ok then ok, errno = server:_open(options.fd) end
-  elseif type(handle) == 'userdata' then
-    ok, errno = server:_adopt(handle)
+  elseif type(given) == 'userdata' then
+    ok, errno = handle.adopt(server, given)
   else
     errors.raise(errors.invalidArgValue('options', options), 4)
   end
   if ok then
     -- a pipe server made from a handle has no path of its own: address()
     -- is nil, as in Node, and close() unlinks nothing
-    st._adoptedPipe = server:_isPipe()
-    ok, errno = server:_listen(backlog)
+    st._adoptedPipe = handle.kind(server) == 'pipe'
+    ok, errno = serverc.listen(server, backlog)
   end
   if not ok then
-    if core.hasHandle(server) then server:_close() end
+    if core.hasHandle(server) then handle.close(server) end
     nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen'))
     return
   end
@@ -187,7 +190,7 @@ function Server:listen(...)
     errors.raise(errors.new('Error', 'ERR_SERVER_ALREADY_LISTEN',
       'Listen method has been called more than once without closing.'), 3)
   end
-  local backlog = options.backlog or 511
+  local backlog = options.backlog or DEFAULTS.backlog
   local signal = abort.check(options.signal, 'options.signal')
   if cb ~= nil then self:once('listening', cb) end
   st._closeRequested = false
@@ -199,7 +202,7 @@ function Server:listen(...)
   end
   local fd = options.fd
   if (math.type(fd) == 'integer' and fd >= 0) or options.handle ~= nil or options._handle ~= nil then
-    listen_handle(self, st, options, backlog_arg or 511)
+    listen_handle(self, st, options, backlog_arg or DEFAULTS.backlog)
     return self
   end
   if options.path ~= nil and options.port == nil then
@@ -258,7 +261,7 @@ function Server:address()
   if st._pipePath then return st._pipePath end
   if not core.hasHandle(self) then return nil end
   if st._adoptedPipe then return nil end
-  return self:_sockname()
+  return tcp.sockname(self)
 end
 
 -- --- connections ------------------------------------------------------------
@@ -268,41 +271,27 @@ function M.hooks.connection(server, st, client, status)
     server:emit('error', errors.uv(status, 'accept'))
     return
   end
-  if st.blockList ~= nil and client._peername then
+  local is_tcp = handle.kind(client) == 'tcp'
+  if st.blockList ~= nil and is_tcp then
     -- Node closes connections from blocked addresses at once, silently
-    local peer = client:_peername()
+    local peer = tcp.peername(client)
     if peer and st.blockList:check(peer.address, peer.family == 'IPv6' and 'ipv6' or 'ipv4') then
-      client:_close()
+      handle.close(client)
       return
     end
   end
   if st.maxConnections ~= nil and st._connections >= st.maxConnections then
-    local name = client._sockname and client:_sockname()
-    local peer = client._peername and client:_peername()
-    client:_close()
+    local name = is_tcp and tcp.sockname(client)
+    local peer = is_tcp and tcp.peername(client)
+    handle.close(client)
     server:emit('drop', name and peer and {
       localAddress = name.address, localPort = name.port, localFamily = name.family,
       remoteAddress = peer.address, remotePort = peer.port, remoteFamily = peer.family,
     } or nil)
     return
   end
-  local cst = socket.init(client, {
-    allowHalfOpen = st.allowHalfOpen,
-    highWaterMark = st.highWaterMark,
-  })
-  cst.readable, cst.writable, cst._writeReady = true, true, true
-  cst.server = server
-  cst._server = server
-  cst._isTcp = not client:_isPipe()
-  cst._hadHandle = true
   st._connections = st._connections + 1
-  if st.noDelay and client._setNoDelay then client:_setNoDelay(true) end
-  if st.keepAlive then client:setKeepAlive(true, st.keepAliveInitialDelay) end
-  if st.pauseOnConnect then
-    cst._flowing = false
-  else
-    client:_readStart()
-  end
+  socket.accepted(server, client, st)
   server:emit('connection', client)
 end
 
@@ -331,7 +320,7 @@ function Server:close(cb)
       self:once('close', cb)
     end
   end
-  if core.hasHandle(self) then self:_close() end
+  if core.hasHandle(self) then handle.close(self) end
   st._listenGen = (st._listenGen or 0) + 1
   st.listening = false
   st._closeRequested = true
@@ -348,14 +337,12 @@ end
 
 -- ref/unref before listen are remembered for the handle listen makes
 function Server:ref()
-  fields(self)._unrefd = false
-  if core.hasHandle(self) then self:_ref() end
+  handle.ref(self)
   return self
 end
 
 function Server:unref()
-  fields(self)._unrefd = true
-  if core.hasHandle(self) then self:_unref() end
+  handle.unref(self)
   return self
 end
 
@@ -368,5 +355,16 @@ class.meta.__close = function(server)
 end
 
 function getters.connections(server) return fields(server)._connections end
+
+-- Node's server properties: each reads and sets the one place it lives
+for _, name in ipairs({ 'listening' }) do
+  getters[name] = function(server) return fields(server)[name] end
+  setters[name] = function() end
+end
+for _, name in ipairs({ 'maxConnections', 'dropMaxConnection', 'allowHalfOpen', 'pauseOnConnect',
+                        'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark', 'blockList' }) do
+  getters[name] = function(server) return fields(server)[name] end
+  setters[name] = function(server, v) fields(server)[name] = v end
+end
 
 return M

@@ -1,0 +1,121 @@
+-- Node's destroy for sockets: the state changes at once; 'error' (if any)
+-- on the next tick; 'close' once libuv has closed the handle. Also the
+-- close hook, which ends the teardown (or hands a failed connect attempt
+-- to the next address).
+local errors = require('net.errors')
+local shared = require('net.sockstate')
+
+local S, tcp, handle = shared.S, shared.tcp, shared.handle
+local state, nextTick = shared.state, shared.nextTick
+local hasHandle = require('net.core').hasHandle
+
+local M = {}
+
+local function emit_error_nt(sock, st, err)
+  if st.errorEmitted then return end
+  st.errorEmitted = true
+  sock:emit('error', err)
+end
+M.emitErrorNT = emit_error_nt
+
+-- A server counts its connection gone when the socket is destroyed (as
+-- Node's _destroy), before the socket's own 'close'.
+local function leave_server(st)
+  local server = st.owner
+  if server ~= nil then
+    st.owner = nil
+    server:_connectionClosed()
+  end
+end
+
+local function emit_close(sock, st, never_connected)
+  if st.closeEmitted then return end
+  st.closeEmitted = true
+  leave_server(st)
+  if never_connected then
+    sock:emit('close') -- Node's emitCloseNT: no hadError argument
+  else
+    sock:emit('close', st.hadError == true)
+  end
+end
+
+local CLOSED_BEFORE_CONNECTION = function()
+  return errors.new('Error', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+    'Socket closed before the connection was established')
+end
+
+-- destroy(sock, st, err, reset): `reset` closes a TCP handle with RST.
+function M.destroy(sock, st, err, reset)
+  if S.isDestroyed(sock) then return sock end
+  local held = S.destroy(sock) -- callbacks of writes held for the connection
+  if held ~= nil then
+    local e = CLOSED_BEFORE_CONNECTION()
+    for i = 1, #held do nextTick(held[i], e) end
+  end
+  st.connecting = false
+  if st.onDestroy then st.onDestroy() end -- the connect attempt's timers
+  if err ~= nil then
+    st.hadError = true
+    if st.errored == nil then st.errored = err end
+    nextTick(emit_error_nt, sock, st, err)
+  end
+  if hasHandle(sock) then
+    -- 'close' comes from the close hook
+    if not (reset and tcp.closeReset(sock)) then handle.close(sock) end
+  else
+    nextTick(emit_close, sock, st, not st.hadHandle)
+  end
+  leave_server(st)
+  return sock
+end
+
+-- The handle closed. A failed connect attempt's handle hands over to the
+-- next address (st.onAttemptClosed); otherwise the teardown ends.
+function M.onClose(sock, st)
+  local next_attempt = st.onAttemptClosed
+  if next_attempt ~= nil then
+    st.onAttemptClosed = nil
+    if not S.isDestroyed(sock) then return next_attempt() end
+  end
+  if not S.isDestroyed(sock) then
+    -- closed from below (core.closeAll): finish the teardown
+    S.destroy(sock)
+    st.connecting = false
+  end
+  emit_close(sock, st)
+end
+
+function M.install(Socket)
+  function Socket:destroy(err)
+    return M.destroy(self, state[self], err, false)
+  end
+
+  function Socket:destroySoon()
+    if self.writable then self:end_() end
+    if state[self].writableFinished then
+      self:destroy()
+    else
+      self:once('finish', function() self:destroy() end)
+    end
+    return self
+  end
+
+  -- resetAndDestroy(): close with RST, so the peer sees ECONNRESET.
+  function Socket:resetAndDestroy()
+    local st = state[self]
+    if hasHandle(self) or st.connecting then
+      if handle.kind(self) == 'pipe' or st.path ~= nil then
+        errors.raise(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'), 3)
+      end
+      if st.connecting then
+        self:once('connect', function() M.destroy(self, st, nil, true) end)
+      else
+        M.destroy(self, st, nil, true)
+      end
+      return self
+    end
+    return self:destroy(errors.new('Error', 'ERR_SOCKET_CLOSED', 'Socket is closed'))
+  end
+end
+
+return M

@@ -1,0 +1,379 @@
+-- The readable side of a Socket, as Node's Readable: flowing and paused
+-- mode, 'data', 'readable', read([size]), 'end', setEncoding, onread.
+--
+-- The bytes wait in C (csrc/stream.c): its read buffer, flowing and the
+-- high-water mark live there, and C hands a chunk straight to hooks.data
+-- while the socket flows with nothing buffered (the hot path). This file
+-- keeps Node's bookkeeping that C does not need: needReadable,
+-- emittedReadable, readableListening, ended, endEmitted, the decoder.
+local errors = require('net.errors')
+local encoding = require('net.encoding')
+local EventEmitter = require('net.emitter')
+local shared = require('net.sockstate')
+
+local S = shared.S
+local state, nextTick = shared.state, shared.nextTick
+local hasHandle = require('net.core').hasHandle
+
+local M = { hooks = {} }
+local hooks = M.hooks
+
+local function flowing(sock) return S.state(sock, 'flowing') end
+local function buffered(sock) return S.state(sock, 'readableLength') end
+local function rhwm(sock) return S.state(sock, 'readableHighWaterMark') end
+
+local function listener_count(sock, name)
+  local ev = sock._events
+  local h = ev and ev[name]
+  if h == nil then return 0 end
+  if type(h) == 'table' and getmetatable(h) == nil then return #h end
+  return 1
+end
+
+local read, emit_readable, end_readable
+
+-- Node's Socket._read: ask the handle for data (after connecting)
+local function want_data(sock, st)
+  if st.connecting then
+    -- as Node's _read: once connected
+    if not st.readOnConnect then
+      st.readOnConnect = true
+      sock:once('connect', function()
+        st.readOnConnect = false
+        if hasHandle(sock) then
+          st.reading = true
+          S.readStart(sock)
+        end
+      end)
+    end
+    return
+  end
+  if not hasHandle(sock) then return end
+  st.reading = true
+  S.readStart(sock)
+end
+
+local function end_readable_nt(sock, st)
+  if st.errored ~= nil or st.closeEmitted or st.readableEnded or buffered(sock) > 0 then return end
+  st.readableEnded = true
+  sock:emit('end')
+  -- after the user's 'end' listeners: a write() there still goes out
+  if not st.allowHalfOpen then st.writeAfterFIN = true end
+  if S.isDestroyed(sock) then return end
+  if sock.writable and not st.allowHalfOpen then
+    -- Node's endWritableNT: end the writable side one tick later
+    nextTick(function()
+      if sock.writable and not S.isEnded(sock) and not S.isDestroyed(sock) then sock:end_() end
+    end)
+  elseif st.writableFinished or st.wflag == false then
+    sock:destroy()
+  end
+end
+
+function end_readable(sock, st)
+  if st.readableEnded then return end
+  st.ended = true
+  nextTick(end_readable_nt, sock, st)
+end
+
+local function flow(sock, st)
+  while flowing(sock) == true and read(sock, st, nil) ~= nil do end
+end
+M.flow = flow
+
+local function emit_readable_now(sock, st)
+  if not S.isDestroyed(sock) and st.errored == nil and (buffered(sock) > 0 or st.ended) then
+    sock:emit('readable')
+    st.emittedReadable = false
+  end
+  st.needReadable = flowing(sock) ~= true and not st.ended and buffered(sock) <= rhwm(sock)
+  flow(sock, st)
+end
+
+function emit_readable(sock, st)
+  st.needReadable = false
+  if not st.emittedReadable then
+    st.emittedReadable = true
+    nextTick(emit_readable_now, sock, st)
+  end
+end
+
+-- Node's Readable.read(n): n nil reads what is buffered (one chunk while
+-- flowing), 0 only starts reading.
+function read(sock, st, n)
+  local len, hwm = buffered(sock), rhwm(sock)
+  if n ~= nil and n > hwm then
+    -- Node's computeNewHighWaterMark: the next power of two
+    local m = 1
+    while m < n do m = m * 2 end
+    S.setHighWaterMarks(sock, m, nil)
+    hwm = m
+  end
+  if n ~= 0 then st.emittedReadable = false end
+  if n == 0 and st.needReadable and ((hwm ~= 0 and len >= hwm) or (hwm == 0 and len > 0) or st.ended) then
+    if len == 0 and st.ended then end_readable(sock, st) else emit_readable(sock, st) end
+    return nil
+  end
+  -- how much to read
+  local take
+  if n == nil then
+    take = len
+  elseif n <= 0 or (len == 0 and st.ended) then
+    take = 0
+  elseif n <= len then
+    take = n
+  else
+    take = st.ended and len or 0
+  end
+  if len == 0 and st.ended then take = 0 end
+  if take == 0 and st.ended then
+    if len == 0 then end_readable(sock, st) end
+    return nil
+  end
+  local do_read = st.needReadable or len == 0 or len - take < hwm
+  if do_read and not (st.ended or st.reading or S.isDestroyed(sock) or st.errored ~= nil) then
+    if len == 0 then st.needReadable = true end
+    want_data(sock, st)
+  end
+  local ret
+  if take > 0 then
+    if n == nil and flowing(sock) == true then
+      ret = S.takeChunk(sock)
+    else
+      ret = S.take(sock, take)
+    end
+  end
+  if ret == nil then
+    st.needReadable = st.needReadable or buffered(sock) <= hwm
+    take = 0
+  end
+  if buffered(sock) == 0 then
+    if not st.ended then st.needReadable = true end
+    if n ~= take and st.ended then end_readable(sock, st) end
+  end
+  if ret ~= nil and not st.errorEmitted and not st.closeEmitted then
+    sock:emit('data', ret)
+  end
+  return ret
+end
+
+-- A chunk (decoded if setEncoding asked) that C did not buffer itself.
+local function push(sock, st, chunk)
+  if flowing(sock) == true and buffered(sock) == 0 and listener_count(sock, 'data') > 0 then
+    sock:emit('data', chunk)
+    return
+  end
+  S.push(sock, chunk)
+  if st.needReadable then emit_readable(sock, st) end
+end
+
+-- C: a chunk for the consumer: flowing with nothing buffered (the hot
+-- path), or every chunk in onread and decoding modes.
+function hooks.data(sock, st, chunk)
+  local onread = st.onread
+  if onread ~= nil then
+    if onread(#chunk, chunk) == false then S.readStop(sock) end
+    local gen = st.onreadBuffer
+    if gen ~= nil and hasHandle(sock) then
+      local size = gen()
+      S.setOnread(sock, true, type(size) == 'string' and #size or size)
+    end
+    return
+  end
+  local dec = st.decoder
+  if dec ~= nil then
+    st.reading = false
+    chunk = dec:write(chunk)
+    if chunk ~= '' then push(sock, st, chunk) end
+    return
+  end
+  local ev = sock._events
+  local h = ev and ev.data
+  if h == nil then return end
+  if type(h) == 'function' then h(chunk) else sock:emit('data', chunk) end
+end
+
+-- C: bytes were added to the read buffer.
+function hooks.readable(sock, st)
+  st.reading = false
+  if st.needReadable then emit_readable(sock, st) end
+end
+
+-- Node's onEofChunk, then read(0) as net's onStreamRead does.
+function hooks.eof(sock, st)
+  st.reading = false
+  if st.ended then return end
+  local dec = st.decoder
+  if dec ~= nil then
+    local rest = dec:flush()
+    if rest ~= '' then S.push(sock, rest) end
+  end
+  st.ended = true
+  st.needReadable = false
+  st.emittedReadable = true
+  emit_readable_now(sock, st)
+  read(sock, st, 0)
+end
+
+function hooks.readerror(sock, _, errno)
+  sock:destroy(errors.uv(errno, 'read'))
+end
+
+-- 'readable' listeners changed (a tick after a removal, as Node's).
+local function update_readable_listening(sock, st)
+  st.readableListening = listener_count(sock, 'readable') > 0
+  if st.resumeScheduled and st.paused == false then
+    S.setFlowing(sock, true)
+  elseif listener_count(sock, 'data') > 0 then
+    sock:resume()
+  elseif not st.readableListening then
+    S.setFlowing(sock, nil)
+  end
+end
+
+local function resume_nt(sock, st)
+  if not st.reading then read(sock, st, 0) end
+  st.resumeScheduled = false
+  sock:emit('resume')
+  flow(sock, st)
+  if flowing(sock) == true and not st.reading then read(sock, st, 0) end
+end
+
+local function on_added(sock, name)
+  local st = state[sock]
+  if name == 'data' then
+    st.readableListening = listener_count(sock, 'readable') > 0
+    if flowing(sock) ~= false then sock:resume() end
+  elseif name == 'readable' then
+    if not st.readableEnded and not st.readableListening then
+      st.readableListening, st.needReadable = true, true
+      S.setFlowing(sock, false)
+      st.emittedReadable = false
+      if buffered(sock) > 0 then
+        emit_readable(sock, st)
+      elseif not st.reading then
+        nextTick(read, sock, st, 0)
+      end
+    end
+  end
+end
+
+function M.install(Socket, getters, setters)
+  function Socket:read(n)
+    if n ~= nil then
+      if type(n) ~= 'number' then
+        n = tonumber(n)
+      end
+      if n == nil or n ~= n then
+        n = nil
+      else
+        n = math.tointeger(n >= 0 and math.floor(n) or math.ceil(n)) or 0
+      end
+    end
+    return read(self, state[self], n)
+  end
+
+  function Socket:pause()
+    local st = state[self]
+    if flowing(self) ~= false then
+      S.setFlowing(self, false)
+      self:emit('pause')
+    end
+    st.paused = true
+    if st.onread ~= nil then S.readStop(self) end
+    return self
+  end
+
+  function Socket:resume()
+    local st = state[self]
+    if flowing(self) ~= true then
+      S.setFlowing(self, not st.readableListening)
+      if st.onread ~= nil and hasHandle(self) and not st.connecting then S.readStart(self) end
+      if not st.resumeScheduled then
+        st.resumeScheduled = true
+        nextTick(resume_nt, self, st)
+      end
+    end
+    st.paused = false
+    return self
+  end
+
+  function Socket:isPaused()
+    return state[self].paused == true or flowing(self) == false
+  end
+
+  function Socket:unshift(chunk)
+    if type(chunk) ~= 'string' then
+      errors.raise(errors.invalidArgType('chunk', { 'string', 'Buffer', 'Uint8Array' }, chunk), 3)
+    end
+    local st = state[self]
+    S.unshift(self, chunk)
+    if st.needReadable then emit_readable(self, st) end
+  end
+
+  function Socket:setEncoding(enc)
+    local st = state[self]
+    st.decoder = encoding.decoder(enc == nil and 'utf8' or enc)
+    st.encoding = st.decoder.encoding
+    if st.onread == nil then S.setDecode(self, true) end
+    -- what is buffered is decoded now, as Node re-decodes its buffer
+    local pending = S.take(self)
+    if pending ~= nil then S.push(self, st.decoder:write(pending)) end
+    return self
+  end
+
+  -- Adding a 'data' listener starts the flow unless paused; a 'readable'
+  -- listener switches to paused mode.
+  function Socket:on(name, fn)
+    EventEmitter.on(self, name, fn)
+    on_added(self, name)
+    return self
+  end
+  Socket.addListener = Socket.on
+
+  function Socket:once(name, fn)
+    EventEmitter.once(self, name, fn)
+    on_added(self, name)
+    return self
+  end
+
+  function Socket:removeListener(name, fn)
+    EventEmitter.removeListener(self, name, fn)
+    if name == 'readable' then nextTick(update_readable_listening, self, state[self]) end
+    return self
+  end
+  Socket.off = Socket.removeListener
+
+  function Socket:removeAllListeners(name)
+    EventEmitter.removeAllListeners(self, name)
+    if name == 'readable' or name == nil then nextTick(update_readable_listening, self, state[self]) end
+    return self
+  end
+
+  function getters.readable(sock)
+    local st = state[sock]
+    return st.rflag ~= false and not S.isDestroyed(sock) and not st.errorEmitted and not st.readableEnded
+  end
+  function setters.readable(sock, v) state[sock].rflag = v and true or false end
+  function getters.readableFlowing(sock) return flowing(sock) end
+  function setters.readableFlowing(sock, v)
+    if v == nil then S.setFlowing(sock, nil) else S.setFlowing(sock, v and true or false) end
+  end
+  function getters.readableLength(sock) return buffered(sock) end
+  function getters.readableHighWaterMark(sock) return rhwm(sock) end
+  function getters.readableEnded(sock) return state[sock].readableEnded == true end
+  function getters.readableEncoding(sock) return state[sock].encoding end
+  function getters.readableObjectMode() return false end
+  function getters.readableAborted(sock)
+    local st = state[sock]
+    return (S.isDestroyed(sock) or st.errored ~= nil) and not st.readableEnded
+  end
+  function getters.readableDidRead(sock) return S.stats(sock) > 0 end
+  function getters.errored(sock) return state[sock].errored end
+  function getters.closed(sock) return state[sock].closeEmitted == true end
+end
+
+M.read = read
+M.emitReadable = emit_readable
+
+return M

@@ -1,0 +1,34 @@
+-- What the socket modules (readable, writable, destroy, pipe, connect,
+-- socket) share: the private state of each socket and the C entry points.
+--
+-- A socket's private state table (user value 3 of its userdata, made in
+-- csrc/object.c) holds only Node's rules that C does not need: flags such
+-- as `connecting`, `readableEnded` or `errorEmitted`, the decoder, the
+-- remembered options. Everything C needs (the write queue, cork depth,
+-- needDrain, the high-water marks, the byte counters, the read buffer,
+-- flowing, ended, destroyed, the idle timeout) lives only in C and is read
+-- through core.stream.
+local core = require('net.core')
+
+local M = {
+  S = core.stream,        -- stream state and the hot path (csrc/stream.c)
+  tcp = core.tcp,         -- csrc/tcp.c
+  pipe = core.pipe,       -- csrc/pipe.c
+  handle = core.handle,   -- handle life: close, ref, adopt (csrc/object.c)
+  DEFAULTS = core.DEFAULTS,
+  nextTick = core.nextTick,
+  class = core.classes.Socket,
+}
+
+-- state[sock]: the private table; a weak-keyed cache in front of
+-- core.private, so a method costs a table read, not a C call.
+M.state = setmetatable({}, {
+  __mode = 'k',
+  __index = function(t, obj)
+    local st = core.private(obj)
+    t[obj] = st
+    return st
+  end,
+})
+
+return M
