@@ -28,8 +28,11 @@ fuzz:
 lint:
 	luacheck lua spec examples bench tools
 
+# the binary rock net-0.1.0-1.<arch>.rock, offline; tools/ci-rock.sh also
+# installs it into a temporary tree and runs an echo from it
 rock:
-	luarocks --lua-version=5.4 make net-scm-1.rockspec
+	rm -rf build.luarocks
+	luarocks --lua-version=5.4 make --pack-binary-rock net-0.1.0-1.rockspec
 
 clean:
-	rm -rf build build-asan build-debug build-release build.luarocks bench/bin fuzz/bin fuzz/corpus-run
+	rm -rf build build-asan build-debug build-release build.luarocks bench/bin fuzz/bin fuzz/corpus-run net-*.rock
