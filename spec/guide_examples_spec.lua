@@ -246,3 +246,46 @@ describe('guide: exercises', function()
     assert.equal('OK\nblue\nNIL\nERROR unknown command\nBYE\n', table.concat(got))
   end)
 end)
+
+describe('guide: the text', function()
+  it('shows each program exactly as the file in examples/guide/ that runs', function()
+    local f = assert(io.open('docs/guide.md'))
+    local guide = f:read('a')
+    f:close()
+    local files = {}
+    for name in require('lfs').dir(EX) do
+      if name:match('%.lua$') then
+        local g = assert(io.open(EX .. name))
+        files[g:read('a')] = name
+        g:close()
+      end
+    end
+    local shown, strays = {}, {}
+    for code in guide:gmatch('```lua\n(.-)```') do
+      local name = files[code]
+      if name then shown[#shown + 1] = name else strays[#strays + 1] = code end
+    end
+    assert.same({}, strays)
+    table.sort(shown)
+    assert.same({ 'echo-client.lua', 'echo-server.lua', 'reuseport-worker.lua', 'robust-server.lua',
+      'rude-client.lua', 'sequential.lua', 'uncaught.lua', 'unix-hello.lua', 'with-luv.lua' }, shown)
+  end)
+end)
+
+describe('README: the short tour', function()
+  it('runs and prints the upper-cased echo', function()
+    local f = assert(io.open('README.md'))
+    local readme = f:read('a')
+    f:close()
+    local code = assert(readme:match('## A short tour\n.-```lua\n(.-)```'), 'no tour in README.md')
+    local path = os.tmpname()
+    local g = assert(io.open(path, 'w'))
+    g:write(code)
+    g:close()
+    local p = assert(io.popen(string.format('timeout %d lua5.4 %s 2>&1; echo "exit=$?"', deadline(10), path)))
+    local out = p:read('a')
+    p:close()
+    os.remove(path)
+    assert.equal('got: HELLO\nexit=0\n', out)
+  end)
+end)
