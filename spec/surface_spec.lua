@@ -99,10 +99,6 @@ local function add_keys(g, t)
   end
 end
 
-local function add_names(g, list)
-  for _, k in ipairs(list) do g.names[k] = true end
-end
-
 -- a C class (core.classes.X): its methods, getters and setters
 local function add_class(g, class)
   add_keys(g, class.methods)
