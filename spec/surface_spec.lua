@@ -121,6 +121,9 @@ local function collect()
   local server_g = group('Server', { 'server' }, 'net.Server')
   add_class(socket_g, core.classes.Socket)
   add_class(server_g, core.classes.Server)
+  -- the class tables themselves: net.Socket.new, net.Socket.prototype, ...
+  add_keys(group('Socket class', { 'Socket' }, 'net.Socket'), net.Socket)
+  add_keys(group('Server class', { 'Server' }, 'net.Server'), net.Server)
   local conn_err
   local server = net.createServer(function(accepted)
     accepted:setTimeout(1000)

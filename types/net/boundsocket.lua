@@ -10,6 +10,7 @@
 
 ---A socket bound at once, to be adopted by server:listen() or a Socket's `handle`.
 ---@class net.BoundSocket
+---@field prototype table The table of methods every instance finds (on the class).
 ---@field isPipe boolean True for a path bind.
 ---@overload fun(options?: net.BoundSocketOptions): net.BoundSocket
 local BoundSocket = {}

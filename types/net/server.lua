@@ -38,6 +38,7 @@
 
 ---A TCP or Unix domain socket server.
 ---@class net.Server: net.EventEmitter
+---@field prototype table The table of methods every instance finds (on the class).
 ---@field listening boolean
 ---@field maxConnections integer? Beyond this many connections, new ones are dropped.
 ---@field dropMaxConnection boolean Kept; no effect outside Node's cluster.

@@ -82,6 +82,7 @@
 
 ---A TCP or Unix domain socket connection: a duplex stream and an EventEmitter.
 ---@class net.Socket: net.EventEmitter
+---@field prototype table The table of methods every instance finds (on the class).
 ---@field remoteAddress string? The peer's address (nil for Unix sockets).
 ---@field remotePort integer?
 ---@field remoteFamily net.Family?
