@@ -106,9 +106,12 @@ local function add_class(g, class)
   add_keys(g, class.setters)
 end
 
--- the fields a live userdata object carries (its fields table)
+-- the fields a live userdata object carries: every documented field of a
+-- Socket or Server is a getter of its class (listed by add_class); what a
+-- live object holds itself is only what its user (or the emitter) put
+-- there, so there is nothing more to list for those
 local function add_fields(g, obj)
-  add_keys(g, core.fields(obj))
+  if type(obj) ~= 'userdata' then add_keys(g, obj) end
 end
 
 local function collect()

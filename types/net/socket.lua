@@ -110,6 +110,12 @@
 ---@field bufferSize integer? Deprecated: writableLength while connected.
 ---@field errored net.Error? The error the socket was destroyed with.
 ---@field allowHalfOpen boolean
+---@field closed boolean True once 'close' was emitted.
+---@field readableAborted boolean Destroyed or errored before 'end'.
+---@field readableDidRead boolean True once a byte was read.
+---@field readableEncoding string? The encoding given to setEncoding.
+---@field readableObjectMode boolean Always false.
+---@field writableObjectMode boolean Always false.
 ---@field timeout number? The idle timeout set by setTimeout.
 ---@field server net.Server? The server that accepted this socket.
 ---@field autoSelectFamilyAttemptedAddresses string[]? 'ip:port' of each attempt.
@@ -196,6 +202,10 @@ function Socket:isPaused() end
 ---@param size? integer
 ---@return string?
 function Socket:read(size) end
+
+---Puts a chunk back at the front of the read buffer.
+---@param chunk string
+function Socket:unshift(chunk) end
 
 ---Makes 'data' deliver text in this encoding.
 ---@param encoding? net.Encoding Default 'utf8'.
