@@ -6,6 +6,7 @@ local EventEmitter = require('net.emitter')
 local validate = require('net.validate')
 local socket = require('net.socket')
 local abort = require('net.abort')
+local BoundSocket = require('net.boundsocket')
 
 local fields = core.fields
 local nextTick = core.nextTick
@@ -115,12 +116,28 @@ local function listen_path(server, st, path, backlog, options)
   listening_ok(server, st)
 end
 
--- listen(handle): a Server's or Socket's open handle, or { fd = n } (an
--- inherited listening socket, as systemd's socket activation gives).
+-- listen(handle): a Server's or Socket's open handle, a net.BoundSocket,
+-- or { fd = n } (an inherited listening socket, as systemd's socket
+-- activation gives).
 local function listen_handle(server, st, options, backlog)
   local ok, errno
   local handle = options.handle or options._handle or options
-  if options.fd ~= nil then
+  if BoundSocket.isBoundSocket(handle) then
+    -- adoption consumes the BoundSocket at once; its socket is this
+    -- server's from here, and so is the file of a pipe's path
+    local fd, kind, path = BoundSocket.take(handle)
+    if kind == 'pipe' then
+      ok, errno = server:_initPipe(false)
+    else
+      ok, errno = server:_initTcp(0)
+    end
+    if ok then ok, errno = server:_open(fd) end
+    if not ok then BoundSocket.release(fd, path) end
+    if ok and path then
+      st._pipePath = path
+      st._boundPath = path
+    end
+  elseif options.fd ~= nil then
     -- a descriptor libuv cannot wrap is Node's 'listen EINVAL' event
     local kind = core.guessHandle(options.fd)
     if kind == 'TCP' then
@@ -144,6 +161,8 @@ local function listen_handle(server, st, options, backlog)
   end
   if not ok then
     if core.hasHandle(server) then server:_close() end
+    BoundSocket.unlink(st._boundPath)
+    st._boundPath = nil
     nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen'))
     return
   end
@@ -164,7 +183,7 @@ local function normalize_listen(...)
   -- listen(handle[, backlog][, cb]): only the argument sets the backlog
   -- (Node ignores options.backlog with an fd or handle)
   local backlog_arg = type(args[2]) == 'number' and args[2] or nil
-  if type(a1) == 'userdata' then return { handle = a1 }, cb, backlog_arg end
+  if type(a1) == 'userdata' or BoundSocket.isBoundSocket(a1) then return { handle = a1 }, cb, backlog_arg end
   if type(a1) == 'table' then return a1, cb, backlog_arg end
   if type(a1) == 'string' and not validate.isPortLike(a1) then
     return { path = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
@@ -332,6 +351,10 @@ function Server:close(cb)
     end
   end
   if core.hasHandle(self) then self:_close() end
+  -- an adopted BoundSocket's pipe file goes with the server, as a path
+  -- the server bound itself does
+  BoundSocket.unlink(st._boundPath)
+  st._boundPath = nil
   st._listenGen = (st._listenGen or 0) + 1
   st.listening = false
   st._closeRequested = true
