@@ -2,6 +2,7 @@
  * its part to the table; lua/net/ builds Node's API on top of it. */
 #include <signal.h>
 
+#include "bound.h"
 #include "net.h"
 
 #if defined(__GNUC__)
@@ -35,6 +36,7 @@ int luaopen_net_core(lua_State *L) {
   net_open_timer(L);
   net_open_dns(L);
   net_open_addresses(L);
+  net_open_bound(L);
   lua_pushstring(L, uv_version_string());
   lua_setfield(L, -2, "uvVersion");
   return 1;

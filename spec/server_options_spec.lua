@@ -132,7 +132,8 @@ describe('server options', function()
           local s = accept_one(opts[i], function(c)
             assert(core.tcp.sockopt(c, 'TCP_NODELAY'), 'the accepted socket has no TCP handle')
             c:on('error', function(e) got[i] = 'error:' .. tostring(e.code) end)
-            got[i] = { core.tcp.sockopt(c, 'TCP_NODELAY'), core.tcp.sockopt(c, 'SO_KEEPALIVE'), core.tcp.sockopt(c, 'TCP_KEEPIDLE') }
+            local opt = core.tcp.sockopt
+            got[i] = { opt(c, 'TCP_NODELAY'), opt(c, 'SO_KEEPALIVE'), opt(c, 'TCP_KEEPIDLE') }
           end)
           s:on('close', one)
         end

@@ -69,6 +69,8 @@ do
   if okb then net.BlockList = BlockList end
   local oks, SocketAddress = pcall(require, 'net.socketaddress')
   if oks then net.SocketAddress = SocketAddress end
+  local okbs, BoundSocket = pcall(require, 'net.boundsocket')
+  if okbs then net.BoundSocket = BoundSocket.BoundSocket end
 end
 
 local autoSelectFamily, attemptTimeout = true, 250

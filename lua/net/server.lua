@@ -6,6 +6,7 @@ local EventEmitter = require('net.emitter')
 local validate = require('net.validate')
 local socket = require('net.socket')
 local abort = require('net.abort')
+local BoundSocket = require('net.boundsocket')
 
 local fields = core.private
 local tcp, pipe, handle, serverc = core.tcp, core.pipe, core.handle, core.server
@@ -117,12 +118,25 @@ local function listen_path(server, st, path, backlog, options)
   listening_ok(server, st)
 end
 
--- listen(handle): a Server's or Socket's open handle, or { fd = n } (an
--- inherited listening socket, as systemd's socket activation gives).
+-- listen(handle): a Server's or Socket's open handle, a net.BoundSocket,
+-- or { fd = n } (an inherited listening socket, as systemd's socket
+-- activation gives).
 local function listen_handle(server, st, options, backlog)
   local ok, errno
   local given = options.handle or options._handle or options
-  if options.fd ~= nil then
+  if BoundSocket.isBoundSocket(given) then
+    -- adoption consumes the BoundSocket at once; its socket is this
+    -- server's from here, and so is the file of a pipe's path
+    local fd, kind, path = BoundSocket.take(given)
+    local c = kind == 'pipe' and pipe or tcp
+    ok, errno = c.init(server, false)
+    if ok then ok, errno = c.open(server, fd) end
+    if not ok then BoundSocket.release(fd, path) end
+    if ok and path then
+      st._pipePath = path
+      st._boundPath = path
+    end
+  elseif options.fd ~= nil then
     -- a descriptor libuv cannot wrap is Node's 'listen EINVAL' event
     local kind = core.guessHandle(options.fd)
     if kind == 'TCP' then
@@ -147,6 +161,8 @@ local function listen_handle(server, st, options, backlog)
   end
   if not ok then
     if core.hasHandle(server) then handle.close(server) end
+    BoundSocket.unlink(st._boundPath)
+    st._boundPath = nil
     nextTick(emit_error, server, errors.uvWithMessage(errno, 'listen'))
     return
   end
@@ -167,7 +183,7 @@ local function normalize_listen(...)
   -- listen(handle[, backlog][, cb]): only the argument sets the backlog
   -- (Node ignores options.backlog with an fd or handle)
   local backlog_arg = type(args[2]) == 'number' and args[2] or nil
-  if type(a1) == 'userdata' then return { handle = a1 }, cb, backlog_arg end
+  if type(a1) == 'userdata' or BoundSocket.isBoundSocket(a1) then return { handle = a1 }, cb, backlog_arg end
   if type(a1) == 'table' then return a1, cb, backlog_arg end
   if type(a1) == 'string' and not validate.isPortLike(a1) then
     return { path = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
@@ -321,6 +337,10 @@ function Server:close(cb)
     end
   end
   if core.hasHandle(self) then handle.close(self) end
+  -- an adopted BoundSocket's pipe file goes with the server, as a path
+  -- the server bound itself does
+  BoundSocket.unlink(st._boundPath)
+  st._boundPath = nil
   st._listenGen = (st._listenGen or 0) + 1
   st.listening = false
   st._closeRequested = true
