@@ -48,6 +48,7 @@ build = {
       ["net.abort"]         = "lua/net/abort.lua",
       ["net.address"]       = "lua/net/address.lua",
       ["net.blocklist"]     = "lua/net/blocklist.lua",
+      ["net.boundsocket"]   = "lua/net/boundsocket.lua",
       ["net.connect"]       = "lua/net/connect.lua",
       ["net.destroy"]       = "lua/net/destroy.lua",
       ["net.emitter"]       = "lua/net/emitter.lua",
