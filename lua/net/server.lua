@@ -179,7 +179,14 @@ local function normalize_listen(...)
     n = n - 1
   end
   local a1 = args[1]
+  -- listen() and listen(nil[, host][, cb]): a random port, as Node's
+  -- listen(undefined, cb)
   if n == 0 then return { port = 0, _any = true }, cb end
+  if a1 == nil then
+    local options = { port = 0, _any = true }
+    if type(args[2]) == 'string' then options.host = args[2] end
+    return options, cb
+  end
   -- listen(handle[, backlog][, cb]): only the argument sets the backlog
   -- (Node ignores options.backlog with an fd or handle)
   local backlog_arg = type(args[2]) == 'number' and args[2] or nil

@@ -63,7 +63,8 @@ end
 local function keepalive_args(st)
   local interval = st.keepAliveInterval or DEFAULTS.keepAliveInterval
   local count = st.keepAliveCount or DEFAULTS.keepAliveCount
-  return math.floor((st.keepAliveInitialDelay or 0) / 1000), math.floor(interval / 1000), count
+  local function secs(ms) return math.tointeger(ms // 1000) or 0 end
+  return secs(st.keepAliveInitialDelay or 0), secs(interval), math.tointeger(count // 1) or 0
 end
 
 -- What the options asked of the handle, once it is connected.
@@ -226,11 +227,24 @@ function Socket:setNoDelay(enable)
   return self
 end
 
-local function check_ms(v, name)
+-- Node coerces keep-alive times as JavaScript numbers (~~(v / 1000)) and
+-- never throws for them: a string is read as a number, anything else that
+-- is not a number counts as 0.
+local js = require('net.address').js
+local function js_ms(v)
   if v == nil then return nil end
-  if type(v) ~= 'number' then errors.raise(errors.invalidArgType(name, 'number', v), 4) end
-  if v ~= v or v == math.huge or v == -math.huge then return 0 end
-  return v
+  local n
+  if type(v) == 'number' then
+    n = v
+  elseif type(v) == 'string' then
+    n = js.toNumber(v)
+  elseif type(v) == 'boolean' then
+    n = v and 1 or 0
+  else
+    n = 0 / 0
+  end
+  if n ~= n or n == math.huge or n == -math.huge then return 0 end
+  return n
 end
 
 -- setKeepAlive([enable][, initialDelay][, interval][, count]) or
@@ -241,9 +255,7 @@ function Socket:setKeepAlive(enable, initialDelay, interval, count)
     enable, initialDelay, interval, count = o.enable, o.initialDelay, o.interval, o.count
   end
   local st = state[self]
-  initialDelay = check_ms(initialDelay, 'initialDelay')
-  interval = check_ms(interval, 'interval')
-  count = check_ms(count, 'count')
+  initialDelay, interval, count = js_ms(initialDelay), js_ms(interval), js_ms(count)
   st.keepAlive = enable and true or false
   st.keepAliveInitialDelay = initialDelay and math.max(0, initialDelay) or nil
   st.keepAliveInterval = interval and math.max(0, interval) or nil
