@@ -101,6 +101,7 @@ static int l_connect(lua_State *L) {
   return net_push_uv_result(L, rc);
 #else
   if (path[0] != '\0') {
+    /* returns nothing: a failure reaches net_on_connect */
     uv_pipe_connect(&h->connect_req, &h->u.pipe, path, net_on_connect);
     return net_push_uv_result(L, 0);
   }

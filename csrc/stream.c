@@ -128,7 +128,8 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
 
 static void stop_reading(net_handle *h) {
   if (h->flags & NET_H_READING) {
-    uv_read_stop(&h->u.stream);
+    /* uv_read_stop cannot fail on a stream (it returns 0 since 1.x) */
+    (void)uv_read_stop(&h->u.stream);
     h->flags &= ~NET_H_READING;
   }
 }
