@@ -178,7 +178,10 @@ local function connect_path(sock, st, path)
   st.hadHandle = true
   S.hold(sock)
   local ok, err_no = pipe.init(sock, false)
-  if ok then ok, err_no = pipe.connect(sock, path) end
+  if ok then
+    readable.handleMade(sock, st)
+    ok, err_no = pipe.connect(sock, path)
+  end
   if not ok then sock:destroy(errors.uv(err_no, 'connect', path)) end
   return sock
 end
@@ -251,6 +254,7 @@ function M.install(Socket, setOnread)
     if options.onread ~= nil then setOnread(self, st, options.onread, 4) end
     st.connecting = true
     st.hadHandle = true -- Node makes the handle inside connect()
+    readable.handleMade(self, st)
     S.hold(self)
     lookup_and_connect(self, st, host, family, options.hints, options.lookup)
     return self

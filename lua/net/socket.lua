@@ -48,12 +48,14 @@ local function set_onread(sock, st, onread, level)
   local size = onread.buffer
   local gen
   if type(size) == 'function' then
-    gen = size -- asked again after every read, as Node does
-    size = size()
-  end
-  if type(size) == 'string' then size = #size end
-  if math.type(size) ~= 'integer' or size < 1 then
-    errors.raise(errors.invalidArgType('options.onread.buffer', { 'number', 'function' }, onread.buffer), level)
+    -- as Node: asked when the handle is made (readable.handleMade), then
+    -- after every read; never here
+    gen, size = size, nil
+  else
+    if type(size) == 'string' then size = #size end
+    if math.type(size) ~= 'integer' or size < 1 then
+      errors.raise(errors.invalidArgType('options.onread.buffer', { 'number', 'function' }, onread.buffer), level)
+    end
   end
   st.onread = onread.callback
   st.onreadBuffer = gen
@@ -105,6 +107,7 @@ local function open_fd(sock, st, options)
     errors.raise(errors.uv(err_no, 'open'), 4)
   end
   st.hadHandle = true
+  readable.handleMade(sock, st)
   -- a side the options close is ended from the start, as Node's Duplex
   if options.readable == false then
     st.rflag, st.ended, st.readableEnded = false, true, true
