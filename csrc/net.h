@@ -173,6 +173,8 @@ struct net_sock {
   size_t roff, rlen, rcap;
   size_t *rchunks;   /* lengths of the buffered chunks, in order */
   size_t rchunk_head, rchunk_n, rchunk_cap;
+  size_t runits;     /* with setEncoding: the buffered text's length as Node
+                      * counts a string's, in UTF-16 code units */
   uint64_t timeout_ms; /* idle timeout, 0 = none */
 };
 
