@@ -463,12 +463,23 @@ static void on_write(uv_write_t *req, int status) {
   net_write_batch *b = (net_write_batch *)req->data;
   net_handle *h = b->h;
   net_sock *s = (net_sock *)h->obj;
+  int behind = 0;
+  /* libuv completes batches in order: this one was behind another unless
+   * a first one (Node's write in flight) is still counted */
   h->inflight--;
+  if (h->inflight < h->inflight_behind) {
+    h->inflight_behind--;
+    behind = 1;
+  } else if (status == 0 && h->inflight_behind > 0) {
+    h->inflight_behind--; /* the next batch is now the one in flight */
+  }
   if (s != NULL && s->base.h == h) {
     s->queued -= b->bytes;
     /* keep the kernel busy first: what queued up meanwhile goes out now */
     if (status == 0 && s->corked == 0) submit_pending(s);
-    report_written(s, h->nl, b->entries, b->n, status, 0, 0);
+    /* a batch that never became the write in flight fails as Node's
+     * buffered writes do (unsent: the error the stream was destroyed with) */
+    report_written(s, h->nl, b->entries, b->n, status, 0, behind && status < 0);
   }
   free(b);
 }
@@ -506,6 +517,7 @@ static void submit_pending(net_sock *s) {
     free(b);
     return;
   }
+  if (h->inflight > 0) h->inflight_behind++;
   h->inflight++;
 }
 
