@@ -123,6 +123,9 @@ typedef struct net_handle {
   int flags;
   int closing_parts; /* libuv handles still to close (the stream, the timer) */
   int inflight;      /* write batches given to libuv and not yet done */
+  int inflight_behind; /* of those, the ones queued behind the first (end()
+                        * hands every queued write over so the FIN follows
+                        * them): in Node they would still be buffered */
   uv_connect_t connect_req;
   uv_shutdown_t shutdown_req;
   /* idle timeout (setTimeout): one timer, re-armed lazily on expiry */
@@ -173,6 +176,8 @@ struct net_sock {
   size_t roff, rlen, rcap;
   size_t *rchunks;   /* lengths of the buffered chunks, in order */
   size_t rchunk_head, rchunk_n, rchunk_cap;
+  size_t runits;     /* with setEncoding: the buffered text's length as Node
+                      * counts a string's, in UTF-16 code units */
   uint64_t timeout_ms; /* idle timeout, 0 = none */
 };
 

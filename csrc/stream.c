@@ -85,6 +85,37 @@ static int l_set_timeout(lua_State *L) {
 
 /* --- the read buffer ----------------------------------------------------- */
 
+/* With setEncoding (DECODE) the buffer holds decoded text, as UTF-8, where
+ * Node's holds JavaScript strings: Node's readableLength, read(n) and the
+ * high-water mark then count UTF-16 code units. A character of four bytes
+ * is two units (a surrogate pair), any other one unit. */
+static size_t utf16_units(const char *text, size_t len) {
+  const unsigned char *p = (const unsigned char *)text;
+  size_t units = 0;
+  for (size_t i = 0; i < len; i++) {
+    if ((p[i] & 0xC0) != 0x80) units += p[i] >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
+/* The bytes at the front of the buffer that hold `units` code units; a
+ * character is never cut (a surrogate pair goes whole). */
+static size_t units_to_bytes(const net_sock *s, size_t units) {
+  const unsigned char *p = (const unsigned char *)s->rbuf + s->roff;
+  size_t i = 0, u = 0;
+  while (u < units && i < s->rlen) {
+    u += p[i] >= 0xF0 ? 2 : 1;
+    i++;
+    while (i < s->rlen && (p[i] & 0xC0) == 0x80) i++;
+  }
+  return i;
+}
+
+/* Node's readableLength: bytes, or code units of decoded text */
+static size_t read_length(const net_sock *s) {
+  return (s->flags & NET_S_DECODE) ? s->runits : s->rlen;
+}
+
 static int rbuf_append(net_sock *s, const char *data, size_t len) {
   if (s->roff + s->rlen + len > s->rcap) {
     if (s->roff > 0) {
@@ -164,7 +195,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
       net_call(nl, 3);
       return;
     }
-    if (s->rlen >= s->rhwm) stop_reading(h);
+    if (read_length(s) >= s->rhwm) stop_reading(h);
     net_push_hook(nl, NET_HOOK_READABLE);
     if (!net_push_self(h)) {
       lua_pop(L, 1);
@@ -194,7 +225,7 @@ static int start_reading(net_sock *s) {
   int rc;
   if (!(s->flags & NET_S_WANT_READ) || (s->flags & (NET_S_EOF | NET_S_DESTROYED))) return 0;
   if (!sock_connected(s) || (h->flags & NET_H_READING)) return 0;
-  if (s->rlen >= s->rhwm && !(s->flags & NET_S_ONREAD)) return 0;
+  if (read_length(s) >= s->rhwm && !(s->flags & NET_S_ONREAD)) return 0;
   rc = uv_read_start(&h->u.stream, on_alloc, on_read);
   if (rc == 0) h->flags |= NET_H_READING;
   return rc;
@@ -220,7 +251,7 @@ static int l_read_stop(lua_State *L) {
 static void after_take(lua_State *L, net_sock *s) {
   int rc;
   if (s->rlen == 0) {
-    s->roff = s->rchunk_head = s->rchunk_n = 0;
+    s->roff = s->rchunk_head = s->rchunk_n = s->runits = 0;
     if (s->rcap > 65536) {
       free(s->rbuf);
       s->rbuf = NULL;
@@ -234,6 +265,10 @@ static void after_take(lua_State *L, net_sock *s) {
 /* Take n bytes off the front of the read buffer (n <= rlen). */
 static void take_bytes(lua_State *L, net_sock *s, size_t n) {
   lua_pushlstring(L, s->rbuf + s->roff, n);
+  if (s->flags & NET_S_DECODE) {
+    size_t units = utf16_units(s->rbuf + s->roff, n);
+    s->runits = units < s->runits ? s->runits - units : 0;
+  }
   s->roff += n;
   s->rlen -= n;
   while (n > 0) {
@@ -259,14 +294,14 @@ static int l_take_chunk(lua_State *L) {
 }
 
 /* stream.take(sock[, n]) -> n bytes (all without n), or nil if fewer are
- * buffered */
+ * buffered; with setEncoding, n counts code units (read_length) */
 static int l_take(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   size_t n = s->rlen;
   if (!lua_isnoneornil(L, 2)) {
     lua_Integer want = luaL_checkinteger(L, 2);
-    if (want < 0 || (size_t)want > s->rlen) return 0;
-    n = (size_t)want;
+    if (want < 0 || (size_t)want > read_length(s)) return 0;
+    n = (s->flags & NET_S_DECODE) ? units_to_bytes(s, (size_t)want) : (size_t)want;
   }
   if (s->rlen == 0) return 0;
   take_bytes(L, s, n);
@@ -303,6 +338,7 @@ static int l_unshift(lua_State *L) {
   s->rchunk_cap = s->rchunk_n + 1 + 8;
   s->rchunk_head = 0;
   s->rchunk_n++;
+  if (s->flags & NET_S_DECODE) s->runits += utf16_units(data, len);
   return 0;
 }
 
@@ -321,7 +357,8 @@ static int l_push(lua_State *L) {
   const char *data = luaL_checklstring(L, 2, &len);
   if (len == 0) return 0;
   if (rbuf_append(s, data, len) != 0) return luaL_error(L, "net: out of memory");
-  if (s->rlen >= s->rhwm && s->base.h != NULL && !(s->base.h->flags & NET_H_CLOSING)) {
+  if (s->flags & NET_S_DECODE) s->runits += utf16_units(data, len);
+  if (read_length(s) >= s->rhwm && s->base.h != NULL && !(s->base.h->flags & NET_H_CLOSING)) {
     stop_reading(s->base.h);
   }
   return 0;
@@ -332,6 +369,7 @@ static int l_push(lua_State *L) {
 static int l_set_decode(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   if (lua_toboolean(L, 2)) {
+    if (!(s->flags & NET_S_DECODE) && s->rlen > 0) s->runits = utf16_units(s->rbuf + s->roff, s->rlen);
     s->flags |= NET_S_DECODE;
   } else {
     s->flags &= ~NET_S_DECODE;
@@ -426,12 +464,23 @@ static void on_write(uv_write_t *req, int status) {
   net_write_batch *b = (net_write_batch *)req->data;
   net_handle *h = b->h;
   net_sock *s = (net_sock *)h->obj;
+  int behind = 0;
+  /* libuv completes batches in order: this one was behind another unless
+   * a first one (Node's write in flight) is still counted */
   h->inflight--;
+  if (h->inflight < h->inflight_behind) {
+    h->inflight_behind--;
+    behind = 1;
+  } else if (status == 0 && h->inflight_behind > 0) {
+    h->inflight_behind--; /* the next batch is now the one in flight */
+  }
   if (s != NULL && s->base.h == h) {
     s->queued -= b->bytes;
     /* keep the kernel busy first: what queued up meanwhile goes out now */
     if (status == 0 && s->corked == 0) submit_pending(s);
-    report_written(s, h->nl, b->entries, b->n, status, 0, 0);
+    /* a batch that never became the write in flight fails as Node's
+     * buffered writes do (unsent: the error the stream was destroyed with) */
+    report_written(s, h->nl, b->entries, b->n, status, 0, behind && status < 0);
   }
   free(b);
 }
@@ -469,6 +518,7 @@ static void submit_pending(net_sock *s) {
     free(b);
     return;
   }
+  if (h->inflight > 0) h->inflight_behind++;
   h->inflight++;
 }
 
@@ -716,7 +766,7 @@ void net_sock_free_buffers(net_sock *s) {
   s->pending = NULL;
   s->rbuf = NULL;
   s->rchunks = NULL;
-  s->npending = s->cap_pending = s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = 0;
+  s->npending = s->cap_pending = s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = s->runits = 0;
 }
 
 /* stream.destroy(sock) -> cbs|nil: the socket is destroyed; writes still
@@ -752,7 +802,7 @@ static int l_reset(lua_State *L) {
   s->flags &= NET_S_ONREAD | NET_S_DECODE;
   s->bytes_read = s->bytes_written = 0;
   s->corked = 0;
-  s->roff = s->rlen = s->rchunk_head = s->rchunk_n = 0;
+  s->roff = s->rlen = s->rchunk_head = s->rchunk_n = s->runits = 0;
   return 0;
 }
 
@@ -815,7 +865,7 @@ static int l_state(lua_State *L) {
         lua_pushboolean(L, s->flowing);
       }
       break;
-    case 5: lua_pushinteger(L, (lua_Integer)s->rlen); break;
+    case 5: lua_pushinteger(L, (lua_Integer)read_length(s)); break;
     case 6: lua_pushboolean(L, s->flags & NET_S_EOF); break;
     case 7: lua_pushinteger(L, (lua_Integer)s->whwm); break;
     case 8: lua_pushinteger(L, (lua_Integer)s->rhwm); break;

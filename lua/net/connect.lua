@@ -154,12 +154,23 @@ local function normalize(...)
 end
 M.normalize = normalize
 
+-- JavaScript's truthiness, for options Node tests with `if (options.x)`:
+-- false, nil, 0, NaN and '' are falsy.
+local function truthy(v)
+  return v ~= nil and v ~= false and v ~= 0 and v ~= '' and v == v
+end
+
 -- Checks shared by the Socket constructor and connect (raise at once).
-function M.checkOptions(options, level)
-  for _, name in ipairs({ 'objectMode', 'readableObjectMode', 'writableObjectMode' }) do
-    if options[name] ~= nil and options[name] ~= false then
-      errors.raise(errors.invalidArgValue('options.' .. name, options[name],
-        'is not supported'), level + 1)
+-- The objectMode options are the constructor's only (`constructing`), as
+-- Node checks them in new Socket(), not in socket.connect().
+function M.checkOptions(options, level, constructing)
+  if constructing then
+    if truthy(options.objectMode) then
+      errors.raise(errors.invalidArgValue('options.objectMode', options.objectMode, 'is not supported'), level + 1)
+    elseif truthy(options.readableObjectMode) or truthy(options.writableObjectMode) then
+      -- Node names the readable one when it is truthy, else the writable one
+      local name = truthy(options.readableObjectMode) and 'readableObjectMode' or 'writableObjectMode'
+      errors.raise(errors.invalidArgValue('options.' .. name, options[name], 'is not supported'), level + 1)
     end
   end
   if options.keepAliveInitialDelay ~= nil and type(options.keepAliveInitialDelay) ~= 'number' then
@@ -178,7 +189,10 @@ local function connect_path(sock, st, path)
   st.hadHandle = true
   S.hold(sock)
   local ok, err_no = pipe.init(sock, false)
-  if ok then ok, err_no = pipe.connect(sock, path) end
+  if ok then
+    readable.handleMade(sock, st)
+    ok, err_no = pipe.connect(sock, path)
+  end
   if not ok then sock:destroy(errors.uv(err_no, 'connect', path)) end
   return sock
 end
@@ -251,6 +265,7 @@ function M.install(Socket, setOnread)
     if options.onread ~= nil then setOnread(self, st, options.onread, 4) end
     st.connecting = true
     st.hadHandle = true -- Node makes the handle inside connect()
+    readable.handleMade(self, st)
     S.hold(self)
     lookup_and_connect(self, st, host, family, options.hints, options.lookup)
     return self

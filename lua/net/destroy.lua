@@ -28,8 +28,23 @@ local function leave_server(st)
   end
 end
 
+-- Node's errorBuffer for end_'s callbacks: the socket will never finish,
+-- so they hear the error it was destroyed with, or ERR_STREAM_DESTROYED.
+local function fail_finish_cbs(st)
+  local cbs = st.finishCbs
+  if cbs == nil then return end
+  st.finishCbs = nil
+  local err = st.errored
+  if err == nil then
+    err = errors.new('Error', 'ERR_STREAM_DESTROYED', 'Cannot call end after a stream was destroyed')
+  end
+  for i = 1, #cbs do cbs[i](err) end
+end
+
 local function emit_close(sock, st, never_connected)
   if st.closeEmitted then return end
+  -- the callbacks of writes still queued were called as the handle closed
+  fail_finish_cbs(st)
   st.closeEmitted = true
   leave_server(st)
   if never_connected then
@@ -51,6 +66,11 @@ function M.destroy(sock, st, err, reset)
   if held ~= nil then
     local e = CLOSED_BEFORE_CONNECTION()
     for i = 1, #held do nextTick(held[i], e) end
+  end
+  -- with writes queued, Node calls end_'s callbacks after theirs (at
+  -- close); else on the next tick, before 'error'
+  if st.finishCbs ~= nil and not (hasHandle(sock) and S.state(sock, 'writableLength') > 0) then
+    nextTick(fail_finish_cbs, st)
   end
   st.connecting = false
   if st.onDestroy then st.onDestroy() end -- the connect attempt's timers

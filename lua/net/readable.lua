@@ -167,6 +167,23 @@ local function push(sock, st, chunk)
   if st.needReadable then emit_readable(sock, st) end
 end
 
+-- onread's buffer function: the next read's size. What is not a size
+-- keeps the one in use, as Node keeps its buffer when the function does
+-- not return one.
+local function ask_buffer(sock, gen)
+  local size = gen()
+  if type(size) == 'string' then size = #size end
+  if math.type(size) == 'integer' and size >= 1 then S.setOnread(sock, true, size) end
+end
+
+-- A handle was made for the socket (connect, or Socket({ fd })): Node's
+-- initSocketHandle, which asks onread's buffer function for the first
+-- buffer.
+function M.handleMade(sock, st)
+  local gen = st.onreadBuffer
+  if gen ~= nil then ask_buffer(sock, gen) end
+end
+
 -- C: a chunk for the consumer: flowing with nothing buffered (the hot
 -- path), or every chunk in onread and decoding modes.
 function hooks.data(sock, st, chunk)
@@ -174,10 +191,7 @@ function hooks.data(sock, st, chunk)
   if onread ~= nil then
     if onread(#chunk, chunk) == false then S.readStop(sock) end
     local gen = st.onreadBuffer
-    if gen ~= nil and hasHandle(sock) then
-      local size = gen()
-      S.setOnread(sock, true, type(size) == 'string' and #size or size)
-    end
+    if gen ~= nil and hasHandle(sock) then ask_buffer(sock, gen) end
     return
   end
   local dec = st.decoder

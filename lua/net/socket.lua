@@ -48,12 +48,14 @@ local function set_onread(sock, st, onread, level)
   local size = onread.buffer
   local gen
   if type(size) == 'function' then
-    gen = size -- asked again after every read, as Node does
-    size = size()
-  end
-  if type(size) == 'string' then size = #size end
-  if math.type(size) ~= 'integer' or size < 1 then
-    errors.raise(errors.invalidArgType('options.onread.buffer', { 'number', 'function' }, onread.buffer), level)
+    -- as Node: asked when the handle is made (readable.handleMade), then
+    -- after every read; never here
+    gen, size = size, nil
+  else
+    if type(size) == 'string' then size = #size end
+    if math.type(size) ~= 'integer' or size < 1 then
+      errors.raise(errors.invalidArgType('options.onread.buffer', { 'number', 'function' }, onread.buffer), level)
+    end
   end
   st.onread = onread.callback
   st.onreadBuffer = gen
@@ -76,13 +78,18 @@ local function apply_options(sock, st)
 end
 connect.applyOptions = apply_options
 
-local function check_hwm(v, name, level)
+-- Node's getHighWaterMark for one side of the Duplex: highWaterMark wins
+-- over the side's own option; a value that is not a non-negative integer
+-- is ERR_INVALID_ARG_VALUE under the side's name (the readable side is
+-- checked first, whichever option held it).
+local function side_hwm(options, side, level)
+  local v = options.highWaterMark
+  if v == nil then v = options[side] end
   if v == nil then return nil end
-  if type(v) ~= 'number' then errors.raise(errors.invalidArgType(name, 'number', v), level) end
-  if v ~= v or v < 0 or v == math.huge then
-    errors.raise(errors.invalidArgValue(name, v), level)
+  if not (type(v) == 'number' and v >= 0 and v ~= math.huge and v == math.floor(v)) then
+    errors.raise(errors.invalidArgValue('options.' .. side, v), level)
   end
-  return math.floor(v)
+  return math.tointeger(v)
 end
 
 -- Socket({ fd = n }): wrap a connected socket or pipe made elsewhere.
@@ -106,6 +113,7 @@ local function open_fd(sock, st, options)
     errors.raise(errors.uv(err_no, 'open'), 4)
   end
   st.hadHandle = true
+  readable.handleMade(sock, st)
   -- a side the options close is ended from the start, as Node's Duplex
   if options.readable == false then
     st.rflag, st.ended, st.readableEnded = false, true, true
@@ -121,9 +129,8 @@ end
 local function init(sock, options)
   local st = state[sock]
   st.allowHalfOpen = options.allowHalfOpen == true
-  local hwm = check_hwm(options.highWaterMark, 'options.highWaterMark', 4)
-  local rh = check_hwm(options.readableHighWaterMark, 'options.readableHighWaterMark', 4) or hwm
-  local wh = check_hwm(options.writableHighWaterMark, 'options.writableHighWaterMark', 4) or hwm
+  local rh = side_hwm(options, 'readableHighWaterMark', 4)
+  local wh = side_hwm(options, 'writableHighWaterMark', 4)
   if rh or wh then S.setHighWaterMarks(sock, rh, wh) end
   st.noDelay = options.noDelay
   st.keepAlive = options.keepAlive
@@ -136,7 +143,7 @@ function M.new(options)
     errors.raise(errors.invalidArgType('options', 'object', options))
   end
   options = options or {}
-  connect.checkOptions(options, 3)
+  connect.checkOptions(options, 3, true)
   local sock = core.newSocket()
   local st = init(sock, options)
   if options.onread ~= nil then set_onread(sock, st, options.onread, 3) end

@@ -32,7 +32,9 @@ local function finish(sock, st)
   st.finishCbs = nil
   if cbs then for i = 1, #cbs do cbs[i]() end end
   sock:emit('finish')
-  if st.readableEnded or (st.ended and S.state(sock, 'readableLength') == 0 and not sock.readable) then
+  -- Node's autoDestroy: once the readable side has ended, or when it was
+  -- set not readable (`readable = false`)
+  if st.readableEnded or st.rflag == false then
     sock:destroy()
   end
 end
@@ -92,17 +94,11 @@ local function flush_held(sock)
   if cb ~= nil then cb(nil) end
 end
 
-local function write_error(sock, st, err, cb)
+-- Node's errorOrDestroy for a write that cannot happen: the callback
+-- hears the error on the next tick; the socket is destroyed with it now.
+local function write_error(sock, err, cb)
   if cb then nextTick(cb, err) end
-  if not S.isDestroyed(sock) then
-    st.hadError = true
-    if st.errored == nil then st.errored = err end
-    local destroy = require('net.destroy')
-    nextTick(function()
-      destroy.emitErrorNT(sock, st, err)
-      sock:destroy()
-    end)
-  end
+  if not S.isDestroyed(sock) then sock:destroy(err) end
 end
 
 -- Node's write() once the arguments are checked; from_end: end_(data)
@@ -129,7 +125,7 @@ local function write_impl(sock, st, data, enc, cb, from_end)
     return false
   end
   if S.isEnded(sock) then
-    write_error(sock, st, errors.new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end'), cb)
+    write_error(sock, errors.new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end'), cb)
     return false
   end
   if S.isDestroyed(sock) then
@@ -181,7 +177,7 @@ function M.install(Socket, getters, setters)
     if data ~= nil then
       if S.isEnded(self) then
         err = errors.new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end')
-        write_error(self, st, err, nil)
+        write_error(self, err, nil)
       else
         write_impl(self, st, data, enc, nil, true)
       end
