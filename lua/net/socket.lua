@@ -338,8 +338,11 @@ function setters.connecting(sock, v) state[sock].connecting = v and true or fals
 function getters.pending(sock) return state[sock].connecting == true or not hasHandle(sock) end
 function getters.destroyed(sock) return S.isDestroyed(sock) end
 function setters.destroyed(sock, v) S.setDestroyed(sock, v) end
+-- plain fields in Node: what is assigned is read back, nothing else changes
 function getters.timeout(sock) return state[sock].timeout end
+function setters.timeout(sock, v) state[sock].timeout = v end
 function getters.server(sock) return state[sock].server end
+function setters.server(sock, v) state[sock].server = v end
 function getters.allowHalfOpen(sock) return state[sock].allowHalfOpen end
 function setters.allowHalfOpen(sock, v) state[sock].allowHalfOpen = v and true or false end
 

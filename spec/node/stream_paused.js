@@ -197,6 +197,60 @@ add('read-ahead-default', readAhead({}, 'default'));
 add('read-ahead-readableHighWaterMark', readAhead({ readableHighWaterMark: 256 * 1024 }, 'rhwm-256k'));
 add('read-ahead-highWaterMark', readAhead({ highWaterMark: 100 }, 'hwm-100'));
 
+add('late-listeners', (done) => {
+  // data read ahead before anyone listens: a late 'readable' listener hears
+  // of it on the next tick; read() on a connecting socket is null
+  const out = [];
+  const server = serve((c) => { c.write('early'); later(100, () => c.end('late')); }, (port) => {
+    const s = net.connect(port, '127.0.0.1');
+    out.push('read-connecting:' + s.read() + ':flowing=' + s.readableFlowing);
+    later(50, () => {
+      out.push('buffered:' + s.readableLength);
+      s.on('readable', () => {
+        out.push('readable:len=' + s.readableLength);
+        let ch;
+        while ((ch = s.read()) !== null) out.push('read:' + ch);
+      });
+      out.push('sync-after-listener');
+    });
+    s.on('end', () => out.push('end'));
+    s.on('close', (h) => { out.push('close:' + h); server.close(() => { log(J(out)); done(); }); });
+  });
+});
+
+add('late-data-listener', (done) => {
+  // data read ahead, then a 'data' listener: the buffered chunk first
+  const out = [];
+  const server = serve((c) => { c.write('early'); later(100, () => c.end('late')); }, (port) => {
+    const s = net.connect(port, '127.0.0.1');
+    later(50, () => {
+      out.push('buffered:' + s.readableLength);
+      s.on('data', (d) => out.push('data:' + d + ':len=' + s.readableLength));
+      out.push('sync-after-listener:flowing=' + s.readableFlowing);
+    });
+    s.on('end', () => out.push('end'));
+    s.on('close', (h) => { out.push('close:' + h); server.close(() => { log(J(out)); done(); }); });
+  });
+});
+
+add('pause-with-readable', (done) => {
+  // pause() and resume() with a 'readable' listener: resume() does not
+  // switch to flowing while 'readable' listens
+  const out = [];
+  const server = serve((c) => { c.write('abc'); later(50, () => c.end()); }, (port) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('readable', () => {
+      out.push('readable:len=' + s.readableLength);
+      let ch;
+      while ((ch = s.read()) !== null) out.push('read:' + ch);
+    });
+    s.pause(); out.push('pause:' + s.readableFlowing + ':' + s.isPaused());
+    s.resume(); out.push('resume:' + s.readableFlowing + ':' + s.isPaused());
+    s.on('end', () => out.push('end'));
+    s.on('close', (h) => { out.push('close:' + h); server.close(() => { log(J(out)); done(); }); });
+  });
+});
+
 add('set-encoding-paused', (done) => {
   const out = [];
   const server = serve((c) => {

@@ -289,6 +289,23 @@ add('assign-fields', (done) => {
   });
 });
 
+add('data-fields', (done) => {
+  // connecting, allowHalfOpen, server and timeout are plain fields in Node:
+  // an assignment is read back (and changes nothing else)
+  const out = [];
+  const s = new net.Socket();
+  out.push('before:' + J([s.timeout, s.server, s.allowHalfOpen, s.connecting]));
+  s.timeout = 5; s.server = 'srv'; s.allowHalfOpen = true;
+  out.push('after:' + J([s.timeout, s.server, s.allowHalfOpen]));
+  s.setTimeout(100);
+  out.push('setTimeout:' + s.timeout);
+  s.timeout = 7;
+  out.push('assigned-again:' + s.timeout);
+  s.destroy();
+  log(J(out));
+  setImmediate(done);
+});
+
 add('readable-false-then-end', (done) => {
   // readable = false: 'finish' destroys the socket without waiting for the peer's end
   const out = [];
