@@ -99,12 +99,12 @@ enum {
   NET_H_READING = 1 << 2,    /* uv_read_start is in effect */
   NET_H_CLOSING = 1 << 3,
   NET_H_CONNECTING = 1 << 4, /* a connect request is under way */
-  NET_H_TIMER_ARMED = 1 << 5,
-  NET_H_UNREF = 1 << 6
+  NET_H_UNREF = 1 << 5
 };
 
 typedef struct net_obj net_obj;
 typedef struct net_sock net_sock;
+typedef struct net_idle net_idle;
 
 /* The libuv side of a socket or server: one struct for both, since a
  * listening TCP handle and a connected one are the same libuv type. */
@@ -121,16 +121,13 @@ typedef struct net_handle {
   int self_ref;      /* registry ref to the userdata while the handle is open */
   int alias_ref;     /* another object sharing the handle (listen(server)) */
   int flags;
-  int closing_parts; /* libuv handles still to close (the stream, the timer) */
+  int closing_parts; /* libuv handles still to close */
   int inflight;      /* write batches given to libuv and not yet done */
   int inflight_behind; /* of those, the ones queued behind the first (end()
                         * hands every queued write over so the FIN follows
                         * them): in Node they would still be buffered */
   uv_connect_t connect_req;
   uv_shutdown_t shutdown_req;
-  /* idle timeout (setTimeout): one timer, re-armed lazily on expiry */
-  uv_timer_t timer;
-  uint64_t last_active;
 } net_handle;
 
 enum { NET_OBJ_SOCKET = 1, NET_OBJ_SERVER = 2 };
@@ -179,6 +176,7 @@ struct net_sock {
   size_t runits;     /* with setEncoding: the buffered text's length as Node
                       * counts a string's, in UTF-16 code units */
   uint64_t timeout_ms; /* idle timeout, 0 = none */
+  net_idle *idle;      /* its timer (idle.c), made by the first setTimeout */
 };
 
 #define NET_SOCKET_MT "net.Socket"
@@ -223,9 +221,16 @@ int net_push_uv_result(lua_State *L, int status);
 
 /* stream.c */
 void net_open_stream(lua_State *L);
-void net_stream_touch(net_handle *h);
 void net_stream_closed(net_sock *s, int status); /* the handle is gone */
 void net_sock_free_buffers(net_sock *s);
+
+/* idle.c: a socket's idle timeout */
+int net_idle_set(lua_State *L, net_sock *s, uint64_t ms); /* socket at index 1 */
+void net_idle_touch(net_sock *s);
+void net_idle_touch_at(lua_State *L, net_sock *s, int obj_idx);
+void net_idle_note_queue(net_sock *s);
+void net_idle_stop(net_sock *s);
+void net_idle_free(net_sock *s);
 
 /* tcp.c, pipe.c, server.c, timer.c, dns.c, addresses.c */
 void net_open_tcp(lua_State *L);

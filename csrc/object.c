@@ -58,7 +58,10 @@ static void on_handle_closed(uv_handle_t *handle) {
   if (h->obj != NULL && h->obj->type == NET_OBJ_SOCKET && h->obj->h == h) {
     net_stream_closed((net_sock *)h->obj, UV_ECANCELED);
   }
-  if (net_push_self(h)) {
+  if (h->obj == NULL || h->obj->h != h) {
+    /* a handle its object has moved on from (a connect attempt that was
+     * abandoned for the next address): nothing to report */
+  } else if (net_push_self(h)) {
     /* the hook still sees the handle (obj->h stays set during it, so the
      * counters can be read); every other entry point sees it closed */
     net_obj *obj = (net_obj *)lua_touserdata(nl->L, -2);
@@ -94,9 +97,8 @@ static void on_handle_closed(uv_handle_t *handle) {
 void net_handle_close(net_handle *h) {
   if (h->flags & NET_H_CLOSING) return;
   h->flags |= NET_H_CLOSING;
-  h->closing_parts = 2;
+  h->closing_parts = 1;
   uv_close(&h->u.handle, on_handle_closed);
-  uv_close((uv_handle_t *)&h->timer, on_handle_closed);
 }
 
 /* Close a TCP handle with RST instead of FIN (resetAndDestroy). */
@@ -107,8 +109,7 @@ int net_handle_reset(net_handle *h) {
   rc = uv_tcp_close_reset(&h->u.tcp, on_handle_closed);
   if (rc != 0) return rc;
   h->flags |= NET_H_CLOSING;
-  h->closing_parts = 2;
-  uv_close((uv_handle_t *)&h->timer, on_handle_closed);
+  h->closing_parts = 1;
   return 0;
 }
 
@@ -143,6 +144,9 @@ void net_connect_started(net_handle *h) {
 void net_on_connect(uv_connect_t *req, int status) {
   net_handle *h = (net_handle *)req->data;
   h->flags &= ~NET_H_CONNECTING;
+  /* an attempt the socket has moved on from (closed at its timeout) */
+  if (h->obj == NULL || h->obj->h != h) return;
+  if (status == 0 && h->obj->type == NET_OBJ_SOCKET) net_idle_touch((net_sock *)h->obj);
   net_report_status(h, NET_HOOK_CONNECT, status, 0);
 }
 
@@ -157,8 +161,6 @@ int net_push_self(net_handle *h) {
 /* Make the libuv handle of the object at obj_idx. kind: NET_H_TCP (arg:
  * address family or AF_UNSPEC) or NET_H_PIPE (arg: ipc). On failure
  * returns NULL with *err set to the libuv status. */
-static void free_handle(uv_handle_t *handle) { free(handle->data); }
-
 net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, int arg,
                            int *err) {
   net_obj *obj = (net_obj *)lua_touserdata(L, obj_idx);
@@ -178,22 +180,11 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
     *err = rc;
     return NULL;
   }
-  rc = uv_timer_init(nl->loop, &h->timer);
-  if (rc != 0) {
-    /* the stream handle exists now: it must be closed, not freed */
-    h->flags = NET_H_CLOSING;
-    h->u.handle.data = h;
-    uv_close(&h->u.handle, free_handle);
-    *err = rc;
-    return NULL;
-  }
-  uv_unref((uv_handle_t *)&h->timer);
   h->nl = nl;
   h->obj = obj;
   h->flags = kind;
   h->alias_ref = LUA_NOREF;
   h->u.handle.data = h;
-  h->timer.data = h;
   h->link.close = close_link;
   h->link.handle = &h->u.handle;
   if (obj->unref) {
@@ -204,8 +195,6 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   lua_pushvalue(L, obj_idx);
   h->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   obj->h = h;
-  /* a timeout set before the handle existed runs from now (connecting) */
-  if (obj->type == NET_OBJ_SOCKET) net_stream_touch(h);
   return h;
 }
 
@@ -254,7 +243,10 @@ static int obj_gc(lua_State *L) {
     h->obj = NULL;
     net_handle_close(h);
   }
-  if (obj->type == NET_OBJ_SOCKET) net_sock_free_buffers((net_sock *)obj);
+  if (obj->type == NET_OBJ_SOCKET) {
+    net_sock_free_buffers((net_sock *)obj);
+    net_idle_free((net_sock *)obj);
+  }
   return 0;
 }
 

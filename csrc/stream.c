@@ -34,53 +34,11 @@ static int sock_connected(const net_sock *s) {
   return h != NULL && !(h->flags & (NET_H_CLOSING | NET_H_CONNECTING));
 }
 
-/* --- idle timeout ------------------------------------------------------ */
-
-static void on_idle_timer(uv_timer_t *timer) {
-  net_handle *h = (net_handle *)timer->data;
-  net_loop *nl = h->nl;
-  net_sock *s = (net_sock *)h->obj;
-  uint64_t idle;
-  if (s == NULL || s->timeout_ms == 0) return;
-  idle = uv_now(nl->loop) - h->last_active;
-  if (idle < s->timeout_ms) {
-    /* activity since it was armed: wait for the rest of the period */
-    if (uv_timer_start(timer, on_idle_timer, s->timeout_ms - idle, 0) == 0) return;
-  }
-  h->flags &= ~NET_H_TIMER_ARMED;
-  if (nl->L == NULL) return;
-  net_push_hook(nl, NET_HOOK_TIMEOUT);
-  if (!net_push_self(h)) {
-    lua_pop(nl->L, 1);
-    return;
-  }
-  net_call(nl, 2);
-}
-
-/* Reads and writes reset the idle timer: only a time stamp on the hot
- * path; the timer itself is re-armed when it fires or after it has fired. */
-void net_stream_touch(net_handle *h) {
-  net_sock *s = (net_sock *)h->obj;
-  if (s == NULL || s->timeout_ms == 0) return;
-  h->last_active = uv_now(h->nl->loop);
-  if (!(h->flags & (NET_H_TIMER_ARMED | NET_H_CLOSING))) {
-    if (uv_timer_start(&h->timer, on_idle_timer, s->timeout_ms, 0) == 0) {
-      h->flags |= NET_H_TIMER_ARMED;
-    }
-  }
-}
-
-/* stream.setTimeout(sock, ms): 0 disables; kept for a handle made later */
+/* stream.setTimeout(sock, ms): 0 disables (idle.c) */
 static int l_set_timeout(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   lua_Integer ms = luaL_checkinteger(L, 2);
-  net_handle *h = net_handle_of(L, 1);
-  s->timeout_ms = ms > 0 ? (uint64_t)ms : 0;
-  if (h != NULL) {
-    if (uv_timer_stop(&h->timer) == 0) h->flags &= ~NET_H_TIMER_ARMED;
-    net_stream_touch(h);
-  }
-  return 0;
+  return net_push_uv_result(L, net_idle_set(L, s, ms > 0 ? (uint64_t)ms : 0));
 }
 
 /* --- the read buffer ----------------------------------------------------- */
@@ -173,7 +131,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   if (nread == 0 || L == NULL || s == NULL) return;
   if (nread > 0) {
     s->bytes_read += (uint64_t)nread;
-    net_stream_touch(h);
+    net_idle_touch(s);
     if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && s->rlen == 0)) {
       net_push_hook(nl, NET_HOOK_DATA);
       if (!net_push_self(h)) {
@@ -476,6 +434,7 @@ static void on_write(uv_write_t *req, int status) {
   }
   if (s != NULL && s->base.h == h) {
     s->queued -= b->bytes;
+    if (status == 0) net_idle_touch(s); /* Node's kUpdateTimer after a write */
     /* keep the kernel busy first: what queued up meanwhile goes out now */
     if (status == 0 && s->corked == 0) submit_pending(s);
     /* a batch that never became the write in flight fails as Node's
@@ -520,6 +479,7 @@ static void submit_pending(net_sock *s) {
   }
   if (h->inflight > 0) h->inflight_behind++;
   h->inflight++;
+  net_idle_note_queue(s);
 }
 
 /* Queue (data at index 2, cb at index 3 if has_cb) of the current call;
@@ -571,7 +531,7 @@ static int l_write(lua_State *L) {
     lua_pushboolean(L, s->queued < s->whwm);
     return 1;
   }
-  net_stream_touch(h);
+  net_idle_touch(s);
   if (h->inflight == 0 && s->npending == 0 && s->corked == 0) {
     int n = 0;
     if (len > 0) {
@@ -717,6 +677,12 @@ static int l_hold(lua_State *L) {
   return 0;
 }
 
+/* stream.touch(sock): activity for the idle timer (the lookup answered) */
+static int l_touch(lua_State *L) {
+  net_idle_touch_at(L, net_sock_check(L, 1), 1);
+  return 0;
+}
+
 /* stream.connected(sock) -> held: the connection is made; with no write
  * held, writes go straight out from now on; else they wait for flush() */
 static int l_connected(lua_State *L) {
@@ -777,6 +743,7 @@ static int l_destroy(lua_State *L) {
   int any = 0;
   s->flags |= NET_S_DESTROYED;
   s->flags &= ~NET_S_NEED_DRAIN;
+  net_idle_stop(s);
   if (!(s->flags & NET_S_HOLD)) return 0;
   s->flags &= ~NET_S_HOLD;
   lua_settop(L, 1);
@@ -927,6 +894,7 @@ static const luaL_Reg stream_funcs[] = {
     {"flush", l_flush},
     {"hold", l_hold},
     {"connected", l_connected},
+    {"touch", l_touch},
     {"cork", l_cork},
     {"uncork", l_uncork},
     {"destroy", l_destroy},
