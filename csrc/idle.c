@@ -130,6 +130,7 @@ void net_idle_touch(net_sock *s) {
 void net_idle_touch_at(lua_State *L, net_sock *s, int obj_idx) {
   net_idle *t = s->idle;
   if (t == NULL || s->timeout_ms == 0 || (s->flags & NET_S_DESTROYED)) return;
+  uv_update_time(t->nl->loop);
   if (t->armed) {
     t->last_active = uv_now(t->nl->loop);
     return;
@@ -163,6 +164,9 @@ void net_idle_free(net_sock *s) {
 int net_idle_set(lua_State *L, net_sock *s, uint64_t ms) {
   net_loop *nl = net_loop_get(L);
   net_idle *t = s->idle;
+  /* the loop's cached time may be old (this runs from user code): the
+   * period counts from now */
+  uv_update_time(nl->loop);
   s->timeout_ms = ms;
   if (ms == 0) {
     net_idle_stop(s);

@@ -187,15 +187,25 @@ static int l_guess_handle(lua_State *L) {
   return 1;
 }
 
-/* tcp.connect(sock, ip, port): the connect hook reports the outcome */
+/* tcp.connect(sock, ip, port[, family]): the connect hook reports the
+ * outcome. With a family (4 or 6) the address is read as that family
+ * only, as Node's connect/connect6: IPv4 text for family 6 is EINVAL. */
 static int l_connect(lua_State *L) {
   net_handle *h = net_handle_kind(L, 1, NET_H_TCP);
   const char *ip = luaL_checkstring(L, 2);
   int port = (int)luaL_checkinteger(L, 3);
+  lua_Integer family = luaL_optinteger(L, 4, 0);
   struct sockaddr_storage ss;
   int rc;
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
-  rc = to_sockaddr(ip, port, &ss);
+  memset(&ss, 0, sizeof(ss));
+  if (family == 6) {
+    rc = uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss);
+  } else if (family == 4) {
+    rc = uv_ip4_addr(ip, port, (struct sockaddr_in *)&ss);
+  } else {
+    rc = to_sockaddr(ip, port, &ss);
+  }
   if (rc != 0) return net_push_uv_result(L, rc);
   net_connect_started(h);
   rc = uv_tcp_connect(&h->connect_req, &h->u.tcp, (struct sockaddr *)&ss, net_on_connect);

@@ -11,7 +11,8 @@ local writable = require('net.writable')
 local S, tcp, pipe, handle = shared.S, shared.tcp, shared.pipe, shared.handle
 local state, nextTick = shared.state, shared.nextTick
 local hasHandle = core.hasHandle
-local ECANCELED = core.errno.ECANCELED
+local ECANCELED, ETIMEDOUT = core.errno.ECANCELED, core.errno.ETIMEDOUT
+local timers = require('net.timers')
 local ADDRCONFIG = core.AI_ADDRCONFIG
 local is_ip_literal = require('net.address').isIP
 
@@ -22,35 +23,169 @@ local hooks = M.hooks
 -- (the socket module fills this in: noDelay, keepAlive, typeOfService).
 M.applyOptions = function() end
 
-local connect_to
+-- The defaults net.setDefaultAutoSelectFamily(AttemptTimeout) change.
+local defaults = { autoSelectFamily = true, attemptTimeout = 250 }
 
-local function connect_error(st, err_no)
-  return errors.uv(err_no, 'connect', st.connectAddress, st.connectPort)
+local function check_boolean(v, name, level)
+  if type(v) ~= 'boolean' then errors.raise(errors.invalidArgType(name, 'boolean', v), level + 1) end
 end
 
-local function after_failure(sock, st, err_no)
-  local addrs = st.addresses
-  if addrs ~= nil and st.addrIndex < #addrs and err_no ~= ECANCELED then
-    -- the next address of the lookup
-    st.onAttemptClosed = function()
-      st.addrIndex = st.addrIndex + 1
-      connect_to(sock, st)
+-- Node's validateInt32(v, name, 1)
+local function check_int32(v, name, level)
+  if type(v) ~= 'number' then errors.raise(errors.invalidArgType(name, 'number', v), level + 1) end
+  if v ~= v or v == math.huge or v == -math.huge or v ~= math.floor(v) then
+    errors.raise(errors.outOfRange(name, 'an integer', v), level + 1)
+  end
+  if v < 1 or v > 2147483647 then
+    errors.raise(errors.outOfRange(name, '>= 1 && <= 2147483647', v), level + 1)
+  end
+  return math.tointeger(v)
+end
+
+function M.getDefaultAutoSelectFamily() return defaults.autoSelectFamily end
+function M.setDefaultAutoSelectFamily(v)
+  check_boolean(v, 'value', 2)
+  defaults.autoSelectFamily = v
+end
+function M.getDefaultAutoSelectFamilyAttemptTimeout() return defaults.attemptTimeout end
+function M.setDefaultAutoSelectFamilyAttemptTimeout(v)
+  v = check_int32(v, 'value', 2)
+  defaults.attemptTimeout = v < 10 and 10 or v
+end
+
+-- Node's ExceptionWithHostPort for a connect attempt
+local function attempt_error(err_no, a)
+  return errors.uv(err_no, 'connect', a.address, a.port)
+end
+
+local function make_handle(sock, st)
+  if st.bound then return true end -- the adopted BoundSocket's
+  return tcp.init(sock)
+end
+
+-- A socket's blockList (newest Node) refuses an address before any attempt.
+local function blocked(sock, st, address, family)
+  if st.blockList ~= nil and st.blockList:check(address, family == 6 and 'ipv6' or 'ipv4') then
+    sock:destroy(errors.new('Error', 'ERR_IP_BLOCKED', 'IP(' .. address .. ') is blocked by net.BlockList'))
+    return true
+  end
+  return false
+end
+
+-- Node's internalConnect: one address, no fallback.
+local function internal_connect(sock, st, address, port, family, localAddress, localPort)
+  if blocked(sock, st, address, family) then return end
+  local ok, err_no = make_handle(sock, st)
+  if ok and (localAddress or localPort) then
+    localAddress = localAddress or (family == 6 and '::' or '0.0.0.0')
+    ok, err_no = tcp.bind(sock, localAddress, localPort or 0)
+    if not ok then
+      sock:destroy(errors.uv(err_no, 'bind', localAddress, localPort))
+      return
     end
-    handle.close(sock)
+  end
+  local a = { address = address, port = port, family = family }
+  st.attempt = a
+  sock:emit('connectionAttempt', address, port, family)
+  if S.isDestroyed(sock) then return end
+  if ok then ok, err_no = tcp.connect(sock, address, port, family) end
+  if not ok then
+    local ex = attempt_error(err_no, a)
+    sock:emit('connectionAttemptFailed', address, port, family, ex)
+    sock:destroy(ex)
+  end
+end
+
+-- Node's internalConnectMultiple: the next address of the sorted list,
+-- each but the last with `timeout` ms before it is abandoned.
+local function connect_multiple(sock, st, ctx, canceled)
+  if ctx.timer then
+    ctx.timer:close()
+    ctx.timer = nil
+  end
+  if canceled or ctx.current == #ctx.addresses then
+    if #ctx.errors == 0 then
+      sock:destroy(errors.new('Error', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'Socket connection timeout'))
+    else
+      local agg = errors.new('AggregateError', ctx.errors[1].code, '')
+      agg.errors = ctx.errors
+      sock:destroy(agg)
+    end
     return
   end
-  sock:destroy(connect_error(st, err_no))
+  ctx.current = ctx.current + 1
+  local current = ctx.current
+  local a = ctx.addresses[current]
+  if blocked(sock, st, a.address, a.family) then return end
+  if current > 1 and hasHandle(sock) then handle.close(sock) end -- a fresh handle per attempt
+  local ok, err_no = make_handle(sock, st)
+  -- as Node's kReinitializeHandle: the new handle asks onread's buffer
+  if ok and current > 1 then readable.handleMade(sock, st) end
+  if ok and ctx.localPort then
+    local localAddress = a.family == 6 and '::' or '0.0.0.0'
+    ok, err_no = tcp.bind(sock, localAddress, ctx.localPort)
+    if not ok then
+      ctx.errors[#ctx.errors + 1] = errors.uv(err_no, 'bind', localAddress, ctx.localPort)
+      return connect_multiple(sock, st, ctx)
+    end
+  end
+  local attempt = { address = a.address, port = ctx.port, family = a.family }
+  st.attempt = attempt
+  sock:emit('connectionAttempt', a.address, ctx.port, a.family)
+  if S.isDestroyed(sock) or not st.connecting then return end
+  local attempted = st.attemptedAddresses
+  attempted[#attempted + 1] = a.address .. ':' .. ctx.port
+  if ok then ok, err_no = tcp.connect(sock, a.address, ctx.port, a.family) end
+  if not ok then
+    local ex = attempt_error(err_no, attempt)
+    ctx.errors[#ctx.errors + 1] = ex
+    sock:emit('connectionAttemptFailed', a.address, ctx.port, a.family, ex)
+    return connect_multiple(sock, st, ctx)
+  end
+  if current < #ctx.addresses then
+    ctx.timer = timers.setTimeout(function()
+      ctx.timer = nil
+      -- Node's internalConnectMultipleTimeout
+      sock:emit('connectionAttemptTimeout', attempt.address, attempt.port, attempt.family)
+      ctx.errors[#ctx.errors + 1] = attempt_error(ETIMEDOUT, attempt)
+      if hasHandle(sock) then handle.close(sock) end
+      if st.connecting and not S.isDestroyed(sock) then connect_multiple(sock, st, ctx) end
+    end, ctx.timeout)
+  end
 end
 
 function hooks.connect(sock, st, status)
-  -- ECANCELED: the handle was closed under the attempt; the close hook ends it
-  if S.isDestroyed(sock) or not st.connecting or status == ECANCELED then return end
+  local ctx = st.multi
+  if S.isDestroyed(sock) or not st.connecting then
+    -- an attempt cut short by destroy(): Node's afterConnectMultiple still
+    -- reports it; the single-address path says nothing
+    if ctx ~= nil and status < 0 and st.attempt ~= nil then
+      local ex = attempt_error(status, st.attempt)
+      ctx.errors[#ctx.errors + 1] = ex
+      sock:emit('connectionAttemptFailed', ex.address, ex.port, st.attempt.family, ex)
+    end
+    return
+  end
+  if ctx ~= nil and ctx.timer then
+    ctx.timer:close()
+    ctx.timer = nil
+  end
   if status < 0 then
-    after_failure(sock, st, status)
+    local ex = attempt_error(status, st.attempt)
+    if ctx ~= nil then
+      ctx.errors[#ctx.errors + 1] = ex
+      sock:emit('connectionAttemptFailed', ex.address, ex.port, st.attempt.family, ex)
+      if st.connecting and not S.isDestroyed(sock) then
+        connect_multiple(sock, st, ctx, status == ECANCELED)
+      end
+    else
+      sock:emit('connectionAttemptFailed', ex.address, ex.port, st.attempt.family, ex)
+      sock:destroy(ex)
+    end
     return
   end
   st.connecting = false
-  st.addresses = nil
+  st.multi = nil
   S.connected(sock)
   M.applyOptions(sock, st)
   sock:emit('connect')
@@ -61,79 +196,129 @@ function hooks.connect(sock, st, status)
   if not sock:isPaused() then readable.read(sock, st, 0) end
 end
 
-connect_to = function(sock, st)
-  local a = st.addresses[st.addrIndex]
-  local fam = a.family == 6 and 'ipv6' or 'ipv4'
-  if st.blockList ~= nil and st.blockList:check(a.address, fam) then
-    sock:destroy(errors.new('Error', 'ERR_IP_BLOCKED', 'IP(' .. a.address .. ') is blocked by net.BlockList'))
-    return
-  end
-  local ok, err_no = tcp.init(sock)
-  if ok and (st.localAddress or st.localPort) then
-    ok, err_no = tcp.bind(sock, st.localAddress or (a.family == 6 and '::' or '0.0.0.0'), st.localPort or 0)
-    if not ok then
-      sock:destroy(errors.uv(err_no, 'bind', st.localAddress, st.localPort))
-      return
+-- Node's lookupAndConnectMultiple, from the lookup's answer on: the
+-- addresses in alternating families, the first answer's family first.
+local function connect_to_list(sock, st, host, addresses, port, localPort, timeout)
+  local groups, seen, order = { {}, {} }, { {}, {} }, nil
+  for _, a in ipairs(addresses) do
+    local ip, fam = a.address, a.family
+    sock:emit('lookup', nil, ip, fam, host)
+    if not st.connecting then return end
+    if type(ip) == 'string' and is_ip_literal(ip) ~= 0 and (fam == 4 or fam == 6) then
+      order = order or (fam == 6 and { [6] = 1, [4] = 2 } or { [4] = 1, [6] = 2 })
+      local g = order[fam]
+      if not seen[g][ip] then
+        seen[g][ip] = true
+        groups[g][#groups[g] + 1] = a
+      end
     end
   end
-  st.connectAddress, st.connectPort = a.address, st.port
-  if ok then ok, err_no = tcp.connect(sock, a.address, st.port) end
-  if not ok then after_failure(sock, st, err_no) end
+  if #groups[1] == 0 and #groups[2] == 0 then
+    local first = addresses[1] or {}
+    local err
+    if type(first.address) ~= 'string' or is_ip_literal(first.address) == 0 then
+      local shown = first.address == nil and 'undefined' or tostring(first.address)
+      err = errors.new('TypeError', 'ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. shown)
+    else
+      err = errors.new('RangeError', 'ERR_INVALID_ADDRESS_FAMILY',
+        string.format('Invalid address family: %s %s:%s', tostring(first.family), host, tostring(port)))
+    end
+    nextTick(function() sock:destroy(err) end)
+    return
+  end
+  local list = {}
+  for i = 1, math.max(#groups[1], #groups[2]) do
+    if groups[1][i] then list[#list + 1] = groups[1][i] end
+    if groups[2][i] then list[#list + 1] = groups[2][i] end
+  end
+  S.touch(sock)
+  if #list == 1 then
+    return internal_connect(sock, st, list[1].address, port, list[1].family, nil, localPort)
+  end
+  st.attemptedAddresses = {}
+  local ctx = { addresses = list, current = 0, port = port, localPort = localPort, timeout = timeout, errors = {} }
+  st.multi = ctx
+  st.onDestroy = function()
+    if ctx.timer then
+      ctx.timer:close()
+      ctx.timer = nil
+    end
+  end
+  connect_multiple(sock, st, ctx)
 end
 
--- Node's lookupAndConnect: an IP literal connects on the next tick; a name
--- goes through `lookup` (dns.lookup's shape) or getaddrinfo, with Node's
--- options: ADDRCONFIG unless hints or a family say otherwise, and all
--- addresses (autoSelectFamily) unless a family or localAddress is given.
-local function lookup_and_connect(sock, st, host, family, hints, lookup)
-  local literal = is_ip_literal(host)
+-- dns.lookup's shape over getaddrinfo: cb(err, address, family), or with
+-- all = true cb(err, { {address =, family =}, ... })
+local function default_lookup(host, dnsopts, cb)
+  local ok, err_no = core.getaddrinfo(host, dnsopts.family or 0, dnsopts.hints or 0, function(lerr, list)
+    if lerr ~= nil then return cb(errors.dns(lerr, 'getaddrinfo', host)) end
+    if dnsopts.all then return cb(nil, list) end
+    cb(nil, list[1].address, list[1].family)
+  end)
+  if not ok then nextTick(cb, errors.dns(err_no, 'getaddrinfo', host)) end
+end
+
+-- Node's lookupAndConnect: an IP literal connects on the next tick (at
+-- once with an adopted BoundSocket, as its connect(2) is synchronous); a
+-- name goes through `lookup` (dns.lookup's shape), with Node's options:
+-- ADDRCONFIG unless hints or a family say otherwise, and every address
+-- (Happy Eyeballs) unless autoSelectFamily is off or a family or a
+-- localAddress is given.
+local function lookup_and_connect(sock, st, o)
+  local literal = is_ip_literal(o.host)
   if literal ~= 0 then
-    st.addresses = { { address = host, family = literal } }
-    st.addrIndex = 1
-    nextTick(function() if st.connecting and not S.isDestroyed(sock) then connect_to(sock, st) end end)
+    local function go()
+      if st.connecting and not S.isDestroyed(sock) then
+        internal_connect(sock, st, o.host, o.port, literal, o.localAddress, o.localPort)
+      end
+    end
+    if st.bound then go() else nextTick(go) end
     return
   end
-  local dnsopts = { family = (family == 4 or family == 6) and family or nil, hints = hints or 0 }
-  if dnsopts.family == nil and dnsopts.hints == 0 then dnsopts.hints = ADDRCONFIG end
-  if dnsopts.family == nil and st.localAddress == nil then dnsopts.all = true end
-  local function fail(err)
-    sock:emit('lookup', err, nil, nil, host)
-    sock:destroy(err)
-  end
-  local function on_addresses(list)
-    if not st.connecting or S.isDestroyed(sock) then return end
-    for _, a in ipairs(list) do
-      sock:emit('lookup', nil, a.address, a.family, host)
-      if is_ip_literal(a.address) == 0 then
-        sock:destroy(errors.new('TypeError', 'ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. tostring(a.address)))
+  local dnsopts = { family = o.family, hints = o.hints or 0 }
+  if o.family ~= 4 and o.family ~= 6 and dnsopts.hints == 0 then dnsopts.hints = ADDRCONFIG end
+  local lookup = o.lookup or default_lookup
+  local host = o.host
+  if o.family ~= 4 and o.family ~= 6 and o.localAddress == nil and o.autoSelectFamily and not st.bound then
+    dnsopts.all = true
+    lookup(host, dnsopts, function(err, addresses)
+      if not st.connecting or S.isDestroyed(sock) then return end
+      if err ~= nil then
+        sock:emit('lookup', err, nil, nil, host)
+        nextTick(function() sock:destroy(err) end)
         return
       end
-      if not dnsopts.all then break end
-    end
-    if S.isDestroyed(sock) then return end
-    st.addresses = list
-    st.addrIndex = 1
-    connect_to(sock, st)
-  end
-  if lookup ~= nil then
-    lookup(host, dnsopts, function(err, addrs, fam)
-      if not st.connecting or S.isDestroyed(sock) then return end
-      if err ~= nil then return fail(err) end
-      if type(addrs) == 'string' then addrs = { { address = addrs, family = fam } } end
-      if type(addrs) ~= 'table' then
-        return fail(errors.new('TypeError', 'ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. tostring(addrs)))
+      if type(addresses) == 'string' then
+        -- Node walks a string answer as an array of characters: entries
+        -- with no address
+        local list = {}
+        for i = 1, #addresses do list[i] = {} end
+        addresses = list
+      elseif type(addresses) ~= 'table' then
+        addresses = { {} }
       end
-      on_addresses(addrs)
+      connect_to_list(sock, st, host, addresses, o.port, o.localPort, o.attemptTimeout)
     end)
     return
   end
-  local ok, err_no = core.getaddrinfo(host, dnsopts.family or 0, dnsopts.hints, function(lerr, list)
+  lookup(host, dnsopts, function(err, ip, family)
+    sock:emit('lookup', err, ip, family, host)
     if not st.connecting or S.isDestroyed(sock) then return end
-    if lerr ~= nil then return fail(errors.dns(lerr, 'getaddrinfo', host)) end
-    if not dnsopts.all then list = { list[1] } end
-    on_addresses(list)
+    local e = err
+    if e == nil and (type(ip) ~= 'string' or is_ip_literal(ip) == 0) then
+      local shown = type(ip) == 'table' and require('net.inspect').inspect(ip) or tostring(ip)
+      e = errors.new('TypeError', 'ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. shown)
+    elseif e == nil and family ~= 4 and family ~= 6 then
+      e = errors.new('RangeError', 'ERR_INVALID_ADDRESS_FAMILY',
+        string.format('Invalid address family: %s %s:%s', tostring(family), host, tostring(o.port)))
+    end
+    if e ~= nil then
+      nextTick(function() sock:destroy(e) end)
+      return
+    end
+    S.touch(sock)
+    internal_connect(sock, st, ip, o.port, family, o.localAddress, o.localPort)
   end)
-  if not ok then nextTick(fail, errors.dns(err_no, 'getaddrinfo', host)) end
 end
 
 -- Normalise connect()'s forms to (options, cb), as Node's normalizeArgs.
@@ -188,12 +373,17 @@ local function connect_path(sock, st, path)
   st.path = path
   st.hadHandle = true
   S.hold(sock)
-  local ok, err_no = pipe.init(sock, false)
-  if ok then
-    readable.handleMade(sock, st)
-    ok, err_no = pipe.connect(sock, path)
+  local ok, err_no = true, nil
+  if not st.bound then ok, err_no = pipe.init(sock, false) end
+  if ok and not st.bound then readable.handleMade(sock, st) end
+  st.attempt = { address = path }
+  sock:emit('connectionAttempt', path, nil, nil)
+  if ok then ok, err_no = pipe.connect(sock, path) end
+  if not ok then
+    local ex = errors.uv(err_no, 'connect', path)
+    sock:emit('connectionAttemptFailed', path, nil, nil, ex)
+    sock:destroy(ex)
   end
-  if not ok then sock:destroy(errors.uv(err_no, 'connect', path)) end
   return sock
 end
 
@@ -208,7 +398,7 @@ function M.install(Socket, setOnread)
     if S.isDestroyed(self) and (st.closeEmitted or not hasHandle(self)) then
       -- reconnecting a closed socket (Node's _undestroy)
       M.undestroy(self, st)
-    elseif hasHandle(self) then
+    elseif hasHandle(self) and not st.bound then
       return self
     end
     M.checkOptions(options, 2)
@@ -254,6 +444,24 @@ function M.install(Socket, setOnread)
     if options.timeout ~= nil and type(options.timeout) ~= 'number' then
       errors.raise(errors.invalidArgType('msecs', 'number', options.timeout), 2)
     end
+    local auto = options.autoSelectFamily
+    if auto ~= nil then check_boolean(auto, 'options.autoSelectFamily', 2) else auto = defaults.autoSelectFamily end
+    local attempt_timeout = options.autoSelectFamilyAttemptTimeout
+    if attempt_timeout ~= nil then
+      attempt_timeout = check_int32(attempt_timeout, 'options.autoSelectFamilyAttemptTimeout', 2)
+      if attempt_timeout < 10 then attempt_timeout = 10 end
+    else
+      attempt_timeout = defaults.attemptTimeout
+    end
+    if st.bound then
+      -- the adopted socket owns its local end
+      for _, name in ipairs({ 'localAddress', 'localPort' }) do
+        if options[name] ~= nil then
+          errors.raise(errors.invalidArgValue('options.' .. name, options[name],
+            'cannot be used with a BoundSocket handle'), 2)
+        end
+      end
+    end
     st.port = port
     st.host = host
     st.localAddress = options.localAddress
@@ -265,9 +473,14 @@ function M.install(Socket, setOnread)
     if options.onread ~= nil then setOnread(self, st, options.onread, 4) end
     st.connecting = true
     st.hadHandle = true -- Node makes the handle inside connect()
-    readable.handleMade(self, st)
+    if not st.bound then readable.handleMade(self, st) end
+    S.touch(self) -- Node's _unrefTimer in connect()
     S.hold(self)
-    lookup_and_connect(self, st, host, family, options.hints, options.lookup)
+    lookup_and_connect(self, st, {
+      host = host, port = port, family = family, hints = options.hints, lookup = options.lookup,
+      localAddress = st.localAddress, localPort = st.localPort,
+      autoSelectFamily = auto, attemptTimeout = attempt_timeout,
+    })
     return self
   end
 end
@@ -278,7 +491,8 @@ function M.undestroy(sock, st)
   S.reset(sock)
   for _, k in ipairs({ 'closeEmitted', 'errorEmitted', 'hadError', 'errored', 'ended', 'readableEnded',
                        'writableFinished', 'finishCbs', 'shutdownSent', 'writeAfterFIN', 'reading',
-                       'emittedReadable', 'needReadable', 'peer', 'flushListening' }) do
+                       'emittedReadable', 'needReadable', 'peer', 'flushListening',
+                       'attemptedAddresses', 'multi', 'attempt', 'onDestroy' }) do
     st[k] = nil
   end
 end

@@ -73,10 +73,11 @@ do
   if okbs then net.BoundSocket = BoundSocket.BoundSocket end
 end
 
-local autoSelectFamily, attemptTimeout = true, 250
-function net.getDefaultAutoSelectFamily() return autoSelectFamily end
-function net.setDefaultAutoSelectFamily(v) autoSelectFamily = v and true or false end
-function net.getDefaultAutoSelectFamilyAttemptTimeout() return attemptTimeout end
-function net.setDefaultAutoSelectFamilyAttemptTimeout(v) attemptTimeout = math.max(10, v) end
+-- the Happy Eyeballs defaults live with the connect logic
+local connect = require('net.connect')
+net.getDefaultAutoSelectFamily = connect.getDefaultAutoSelectFamily
+net.setDefaultAutoSelectFamily = connect.setDefaultAutoSelectFamily
+net.getDefaultAutoSelectFamilyAttemptTimeout = connect.getDefaultAutoSelectFamilyAttemptTimeout
+net.setDefaultAutoSelectFamilyAttemptTimeout = connect.setDefaultAutoSelectFamilyAttemptTimeout
 
 return net

@@ -332,6 +332,10 @@ function getters.localAddress(sock) local n = local_name(sock) return n and n.ad
 function getters.localPort(sock) local n = local_name(sock) return n and n.port end
 function getters.localFamily(sock) local n = local_name(sock) return n and n.family end
 
+-- 'ip:port' of each Happy Eyeballs attempt, the last the connected one;
+-- nil unless the algorithm ran (several addresses)
+function getters.autoSelectFamilyAttemptedAddresses(sock) return state[sock].attemptedAddresses end
+
 function getters.bytesRead(sock) return (S.stats(sock)) end
 function getters.connecting(sock) return state[sock].connecting == true end
 function setters.connecting(sock, v) state[sock].connecting = v and true or false end
