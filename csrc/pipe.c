@@ -106,7 +106,17 @@ static int l_connect(lua_State *L) {
     return net_push_uv_result(L, 0);
   }
   /* abstract name: a Unix connect completes (or fails) at once; reported
-   * from the tick queue, never inside the call */
+   * from the tick queue, never inside the call. A handle that already has
+   * its socket (an adopted BoundSocket) connects that one. */
+  {
+    uv_os_fd_t own;
+    if (uv_fileno(&h->u.handle, &own) == 0) {
+      rc = connect(own, (struct sockaddr *)&sa, salen) != 0 ? uv_translate_sys_error(errno) : 0;
+      h->flags &= ~NET_H_CONNECTING;
+      net_report_status(h, NET_HOOK_CONNECT, rc, 1);
+      return net_push_uv_result(L, 0);
+    }
+  }
   fd = unix_socket();
   if (fd < 0) {
     h->flags &= ~NET_H_CONNECTING;

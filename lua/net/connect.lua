@@ -492,7 +492,7 @@ function M.undestroy(sock, st)
   for _, k in ipairs({ 'closeEmitted', 'errorEmitted', 'hadError', 'errored', 'ended', 'readableEnded',
                        'writableFinished', 'finishCbs', 'shutdownSent', 'writeAfterFIN', 'reading',
                        'emittedReadable', 'needReadable', 'peer', 'flushListening',
-                       'attemptedAddresses', 'multi', 'attempt', 'onDestroy' }) do
+                       'attemptedAddresses', 'multi', 'attempt', 'onDestroy', 'bound' }) do
     st[k] = nil
   end
 end

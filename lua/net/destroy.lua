@@ -92,6 +92,11 @@ end
 -- The handle closed. A failed connect attempt's handle hands over to the
 -- next address (st.onAttemptClosed); otherwise the teardown ends.
 function M.onClose(sock, st)
+  -- an adopted BoundSocket's pipe file goes with its handle
+  if st.boundPath ~= nil then
+    require('net.boundsocket').unlink(st.boundPath)
+    st.boundPath = nil
+  end
   local next_attempt = st.onAttemptClosed
   if next_attempt ~= nil then
     st.onAttemptClosed = nil

@@ -126,6 +126,30 @@ local function open_fd(sock, st, options)
   if options.readable ~= false then readable.read(sock, st, 0) end
 end
 
+-- Socket({ handle = bound }): the BoundSocket's bound socket becomes this
+-- socket's handle at once (newest Node); connect() then leaves from its
+-- address and port. A pipe's source path is its localAddress, and its file
+-- goes when the handle closes.
+local function adopt_bound(sock, st, bound)
+  local bmod = require('net.boundsocket')
+  if not bmod.isBoundSocket(bound) then
+    errors.raise(errors.invalidArgType('options.handle', 'an instance of net.BoundSocket', bound), 4)
+  end
+  local ok_take, fd, kind, path = pcall(bmod.take, bound)
+  if not ok_take then errors.raise(fd, 4) end
+  local c = kind == 'pipe' and pipec or tcp
+  local ok, err_no = c.init(sock, false)
+  if ok then ok, err_no = c.open(sock, fd) end
+  if not ok then
+    if hasHandle(sock) then handle.close(sock) end
+    bmod.release(fd, path)
+    errors.raise(errors.uv(err_no, 'open'), 4)
+  end
+  st.bound = { kind = kind, path = path }
+  st.boundPath = path
+  st.hadHandle = true
+end
+
 local function init(sock, options)
   local st = state[sock]
   st.allowHalfOpen = options.allowHalfOpen == true
@@ -156,7 +180,11 @@ function M.new(options)
   end
   if options.typeOfService ~= nil then st.tos = validate_tos(options.typeOfService, 'options.typeOfService', 3) end
   local signal = abort.check(options.signal, 'signal')
-  if options.fd ~= nil then open_fd(sock, st, options) end
+  if options.fd ~= nil then
+    open_fd(sock, st, options)
+  elseif options.handle ~= nil then
+    adopt_bound(sock, st, options.handle)
+  end
   if signal ~= nil then
     abort.onAbort(signal, function() sock:destroy(abort.abortError(signal)) end)
   end
@@ -328,7 +356,12 @@ local function local_name(sock)
   if handle.kind(sock) ~= 'tcp' then return nil end
   return tcp.sockname(sock)
 end
-function getters.localAddress(sock) local n = local_name(sock) return n and n.address end
+function getters.localAddress(sock)
+  local path = state[sock].boundPath
+  if path ~= nil and handle.kind(sock) == 'pipe' then return path end
+  local n = local_name(sock)
+  return n and n.address
+end
 function getters.localPort(sock) local n = local_name(sock) return n and n.port end
 function getters.localFamily(sock) local n = local_name(sock) return n and n.family end
 
