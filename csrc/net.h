@@ -126,8 +126,8 @@ typedef struct net_handle {
   int inflight_behind; /* of those, the ones queued behind the first (end()
                         * hands every queued write over so the FIN follows
                         * them): in Node they would still be buffered */
-  uv_connect_t connect_req;
-  uv_shutdown_t shutdown_req;
+  /* requests are made when used: most handles never connect (accepted)
+   * and shut down once */
 } net_handle;
 
 enum { NET_OBJ_SOCKET = 1, NET_OBJ_SERVER = 2 };
@@ -200,6 +200,7 @@ void net_open_classes(lua_State *L);
 net_obj *net_obj_check(lua_State *L, int idx);   /* a socket or a server */
 net_sock *net_sock_check(lua_State *L, int idx); /* a socket */
 net_sock *net_sock_new(lua_State *L);             /* pushed */
+void net_push_refs(lua_State *L, int obj_idx);    /* its refs table, made if need be */
 /* the open (not closing) handle of the object at idx, or NULL */
 net_handle *net_handle_of(lua_State *L, int idx);
 /* the open handle, if it is of `kind` (NET_H_TCP or NET_H_PIPE), or NULL */
@@ -212,7 +213,8 @@ int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
 int net_push_self(net_handle *h);
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
 void net_on_connect(uv_connect_t *req, int status);
-void net_connect_started(net_handle *h);
+/* a connect request for h, or NULL (out of memory); net_on_connect frees it */
+uv_connect_t *net_connect_req(net_handle *h);
 
 /* errors.c: the one result convention of every C entry point that can
  * fail: true (or the value asked for), or nil and a libuv errno */

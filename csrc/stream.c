@@ -382,7 +382,7 @@ static void report_written(net_sock *s, net_loop *nl, net_wentry *entries, size_
     return;
   }
   int self = lua_gettop(L) - 1;
-  lua_getiuservalue(L, self, 2);
+  net_push_refs(L, self);
   int refs = lua_gettop(L);
   if (status < 0) {
     lua_pushinteger(L, status);
@@ -493,7 +493,7 @@ static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len,
     s->cap_pending = cap;
   }
   net_wentry *e = &s->pending[s->npending++];
-  lua_getiuservalue(L, 1, 2);
+  net_push_refs(L, 1);
   e->base = base;
   e->len = len;
   lua_pushvalue(L, 2);
@@ -547,7 +547,7 @@ static int l_write(lua_State *L) {
       if (s->queued >= s->whwm) s->flags |= NET_S_NEED_DRAIN;
       if (!done || has_cb || (s->flags & NET_S_NEED_DRAIN)) {
         net_wentry e = {data, len, LUA_NOREF, LUA_NOREF};
-        lua_getiuservalue(L, 1, 2);
+        net_push_refs(L, 1);
         lua_pushvalue(L, 2);
         e.data_ref = luaL_ref(L, -2);
         if (has_cb) {
@@ -635,7 +635,7 @@ static int l_flush(lua_State *L) {
   s->flags &= ~NET_S_HOLD;
   if (!sock_connected(s) || s->npending == 0) return 0;
   lua_settop(L, 1);
-  lua_getiuservalue(L, 1, 2);
+  net_push_refs(L, 1);
   lua_pushnil(L); /* slot 3: the first write's callback */
   if (s->corked == 0 && h->inflight == 0) {
     net_wentry first = s->pending[0];
@@ -747,7 +747,7 @@ static int l_destroy(lua_State *L) {
   if (!(s->flags & NET_S_HOLD)) return 0;
   s->flags &= ~NET_S_HOLD;
   lua_settop(L, 1);
-  lua_getiuservalue(L, 1, 2);
+  net_push_refs(L, 1);
   lua_newtable(L);
   for (size_t i = 0; i < s->npending; i++) {
     luaL_unref(L, 2, s->pending[i].data_ref);
@@ -774,7 +774,9 @@ static int l_reset(lua_State *L) {
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
-  net_report_status((net_handle *)req->data, NET_HOOK_SHUTDOWN, status, 0);
+  net_handle *h = (net_handle *)req->data;
+  free(req);
+  net_report_status(h, NET_HOOK_SHUTDOWN, status, 0);
 }
 
 /* stream.finish(sock): end() was called: no more writes are taken. */
@@ -796,8 +798,11 @@ static int l_shutdown(lua_State *L) {
   s->corked = 0;
   /* everything queued goes to libuv now: it orders the FIN after it */
   submit_pending(s);
-  h->shutdown_req.data = h;
-  rc = uv_shutdown(&h->shutdown_req, &h->u.stream, on_shutdown);
+  uv_shutdown_t *req = (uv_shutdown_t *)malloc(sizeof(uv_shutdown_t));
+  if (req == NULL) return net_push_uv_result(L, UV_ENOMEM);
+  req->data = h;
+  rc = uv_shutdown(req, &h->u.stream, on_shutdown);
+  if (rc != 0) free(req);
   return net_push_uv_result(L, rc);
 }
 
