@@ -63,9 +63,17 @@ typedef struct net_link {
   const uv_handle_t *handle; /* for describing it */
 } net_link;
 
+/* The leading fields of luv's luv_ctx_t (see loop.c for what net reads
+ * and writes, and why the layout can be relied on). */
+typedef struct net_luv_ctx net_luv_ctx;
+
+/* Allocated with malloc, not as a userdata: at lua_close it must outlive
+ * the Lua state until every handle and lookup it owns has finished (when
+ * luv owns the loop, luv's teardown finishes them after ours). */
 typedef struct net_loop {
   uv_loop_t *loop;
-  lua_State *L;        /* the main thread: every callback runs on it */
+  lua_State *L;        /* the main thread: every callback runs on it;
+                        * NULL once the Lua state is closing */
   int hook_refs[NET_HOOK_COUNT];
   int ticks_ref;       /* registry ref of the deferred-callback queue */
   lua_Integer ticks_head, ticks_tail;
@@ -77,9 +85,20 @@ typedef struct net_loop {
   net_link open;       /* list head of open handles */
   uv_check_t immediate_check; /* runs setImmediate callbacks */
   uv_idle_t immediate_idle;   /* keeps the poll phase from blocking */
+  uv_idle_t tick_idle;        /* drains ticks queued outside net's callbacks */
   int immediate_ref;          /* the Lua function that runs immediates */
   void *timer_pool;           /* stopped timers kept for reuse (timer.c) */
   int timer_pool_len;
+  /* sharing the loop with luv, and the end of the state (loop.c) */
+  net_luv_ctx *luv;    /* luv's context when luv runs on this loop, or NULL */
+  int owns_loop;       /* net picked the loop (else luv or a host did) */
+  int running;         /* net.run is inside uv_run */
+  int closed;          /* the Lua state closed: free once nothing is left */
+  int reaping;         /* the last close that frees this struct is queued */
+  int own_handles_open; /* of the three handles above */
+  int *freed_flag;     /* set to 1 when the struct is freed (loop_gc waits) */
+  void *lookups;       /* getaddrinfo requests in flight (dns.c) */
+  int lookups_len;
   char read_buf[NET_READ_BUF_SIZE];
 } net_loop;
 
@@ -190,6 +209,12 @@ int net_call(net_loop *nl, int nargs);  /* pcall fn+args on top; 0 on success */
 void net_tick_push(net_loop *nl, int nargs); /* defer fn+args on top */
 void net_push_hook(net_loop *nl, enum net_hook hook);
 void net_open_loop(lua_State *L);
+/* after the state closed: free the binding once the last handle or lookup
+ * has finished (call after a count dropped) */
+void net_loop_settle(net_loop *nl);
+/* a Lua call made now would run (not dropped: no error on its way out of
+ * net.run, the state not closing) */
+int net_loop_takes_calls(net_loop *nl);
 /* luaL_setfuncs into the table on top, with the loop as upvalue 1 */
 void net_setfuncs(lua_State *L, const luaL_Reg *funcs);
 /* core[name] = a new table of funcs (an internal table of entry points) */
@@ -240,6 +265,7 @@ void net_open_pipe(lua_State *L);
 void net_open_server(lua_State *L);
 void net_open_timer(lua_State *L);
 void net_open_dns(lua_State *L);
+void net_dns_cancel_all(net_loop *nl); /* at lua_close */
 void net_open_addresses(lua_State *L);
 
 /* sockaddr helpers (tcp.c) */

@@ -1,13 +1,27 @@
 -- net.run and what runs when: Node's order (`node spec/node/loop.js`) and
 -- Node's uncaught-exception behaviour (nothing else runs after the error).
 local net = require('net')
+local core = require('net.core')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
 describe('loop', function()
-  it('net.run() returns at once when nothing is scheduled', function()
-    net.run()
-    net.run('default')
+  it('net.run() returns at once, false (nothing left), when nothing is scheduled', function()
+    -- an unref'd guard does not keep the loop alive; should a run block on
+    -- something, it fires, closes everything and is seen in `guarded`
+    local guarded = false
+    local guard = timers.setTimeout(function()
+      guarded = true
+      core.closeAll()
+    end, 2000 * H.SCALE)
+    guard:unref()
+    assert.is_false(net.run())
+    assert.is_false(net.run('default'))
+    assert.is_false(net.run('once'))
+    assert.is_false(net.run('nowait'))
+    assert.is_false(guarded)
+    assert.equal(0, (core.handleCount()))
+    timers.clearTimeout(guard)
   end)
 
   it('net.run() returns once the last referenced callback has run', function()
