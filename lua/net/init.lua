@@ -53,8 +53,14 @@ function net.createConnection(...)
 end
 net.connect = net.createConnection
 
--- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait')
+-- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait');
+-- a mode of another type or name raises as Node's validateOneOf would.
+local RUN_MODES = { default = true, once = true, nowait = true }
 function net.run(mode)
+  if mode ~= nil and not RUN_MODES[mode] then
+    if type(mode) ~= 'string' then errors.raise(errors.invalidArgType('mode', 'string', mode), 2) end
+    errors.raise(errors.invalidArgValue('mode', mode, "must be one of: 'default', 'once', 'nowait'"), 2)
+  end
   return core.run(mode)
 end
 
@@ -70,10 +76,18 @@ do
   if oks then net.SocketAddress = SocketAddress end
 end
 
+-- The Happy Eyeballs defaults, validated as Node's: a boolean; an int32 of
+-- at least 1, where 1..9 mean 10. A bad value raises and keeps the old one.
 local autoSelectFamily, attemptTimeout = true, 250
 function net.getDefaultAutoSelectFamily() return autoSelectFamily end
-function net.setDefaultAutoSelectFamily(v) autoSelectFamily = v and true or false end
+function net.setDefaultAutoSelectFamily(v)
+  if type(v) ~= 'boolean' then errors.raise(errors.invalidArgType('value', 'boolean', v), 2) end
+  autoSelectFamily = v
+end
 function net.getDefaultAutoSelectFamilyAttemptTimeout() return attemptTimeout end
-function net.setDefaultAutoSelectFamilyAttemptTimeout(v) attemptTimeout = math.max(10, v) end
+function net.setDefaultAutoSelectFamilyAttemptTimeout(v)
+  v = require('net.address').js.validateInt32(v, 'value', 1, 2147483647)
+  attemptTimeout = math.max(10, v)
+end
 
 return net
