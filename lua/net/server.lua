@@ -23,6 +23,13 @@ function M.new(options, listener)
     errors.raise(errors.invalidArgType('options', 'object', options))
   end
   options = options or {}
+  -- as Node's Server constructor: a number, and a negative one (or NaN,
+  -- which Node's ~~(delay / 1000) makes 0) is 0
+  local delay = options.keepAliveInitialDelay
+  if delay ~= nil and type(delay) ~= 'number' then
+    errors.raise(errors.invalidArgType('options.keepAliveInitialDelay', 'number', delay))
+  end
+  if delay ~= nil and not (delay >= 0) then delay = 0 end
   local hwm = options.highWaterMark
   if hwm ~= nil and type(hwm) ~= 'number' then
     errors.raise(errors.invalidArgType('options.highWaterMark', 'number', hwm))
@@ -36,7 +43,7 @@ function M.new(options, listener)
   st.pauseOnConnect = options.pauseOnConnect == true
   st.noDelay = options.noDelay == true
   st.keepAlive = options.keepAlive == true
-  st.keepAliveInitialDelay = options.keepAliveInitialDelay or 0
+  st.keepAliveInitialDelay = delay or 0
   -- a negative highWaterMark means the default, as Node's
   st.highWaterMark = hwm ~= nil and hwm >= 0 and math.tointeger(hwm) or nil
   st.dropMaxConnection = false
