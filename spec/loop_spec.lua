@@ -34,8 +34,8 @@ describe('loop', function()
 
   it("net.run(mode): a mode other than 'default', 'once', 'nowait' raises at once (validateOneOf's words)", function()
     local err = H.raises(net.run, 5)
-    assert.same({ 'ERR_INVALID_ARG_TYPE', 'TypeError', 'The "mode" argument must be of type string. Received type number (5)' },
-      { err.code, err.name, err.message })
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'TypeError',
+      'The "mode" argument must be of type string. Received type number (5)' }, { err.code, err.name, err.message })
     err = H.raises(net.run, 'x')
     assert.same({ 'ERR_INVALID_ARG_VALUE', 'TypeError',
       "The argument 'mode' must be one of: 'default', 'once', 'nowait'. Received 'x'" },

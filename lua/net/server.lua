@@ -29,7 +29,7 @@ function M.new(options, listener)
   if delay ~= nil and type(delay) ~= 'number' then
     errors.raise(errors.invalidArgType('options.keepAliveInitialDelay', 'number', delay))
   end
-  if delay ~= nil and not (delay >= 0) then delay = 0 end
+  if delay ~= nil and (delay < 0 or delay ~= delay) then delay = 0 end
   local hwm = options.highWaterMark
   if hwm ~= nil and type(hwm) ~= 'number' then
     errors.raise(errors.invalidArgType('options.highWaterMark', 'number', hwm))
