@@ -46,6 +46,19 @@ describe('loop', function()
     assert.is_true(fired)
   end)
 
+  it("net.run(mode): a mode other than 'default', 'once', 'nowait' raises at once (validateOneOf's words)", function()
+    local err = H.raises(net.run, 5)
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'TypeError',
+      'The "mode" argument must be of type string. Received type number (5)' }, { err.code, err.name, err.message })
+    err = H.raises(net.run, 'x')
+    assert.same({ 'ERR_INVALID_ARG_VALUE', 'TypeError',
+      "The argument 'mode' must be one of: 'default', 'once', 'nowait'. Received 'x'" },
+      { err.code, err.name, err.message })
+    H.raises(net.run, {})
+    H.raises(net.run, 0 / 0)
+    for _, mode in ipairs({ 'default', 'once', 'nowait' }) do net.run(mode) end
+  end)
+
   it('a Lua error in a callback stops the loop and leaves net.run() with its traceback', function()
     timers.setTimeout(function() error('boom in cb') end, 1)
     local ok, err = pcall(net.run)

@@ -54,8 +54,14 @@ function net.createConnection(...)
 end
 net.connect = net.createConnection
 
--- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait')
+-- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait');
+-- a mode of another type or name raises as Node's validateOneOf would.
+local RUN_MODES = { default = true, once = true, nowait = true }
 function net.run(mode)
+  if mode ~= nil and not RUN_MODES[mode] then
+    if type(mode) ~= 'string' then errors.raise(errors.invalidArgType('mode', 'string', mode), 2) end
+    errors.raise(errors.invalidArgValue('mode', mode, "must be one of: 'default', 'once', 'nowait'"), 2)
+  end
   return core.run(mode)
 end
 
