@@ -226,6 +226,14 @@ void net_open_stream(lua_State *L);
 void net_stream_touch(net_handle *h);
 void net_stream_closed(net_sock *s, int status); /* the handle is gone */
 void net_sock_free_buffers(net_sock *s);
+/* for framing.c: drop n buffered bytes (and read on below the mark); the
+ * bytes holding `len` of Node's length; read on past the mark */
+void net_stream_consume(lua_State *L, net_sock *s, size_t n);
+size_t net_stream_front_bytes(const net_sock *s, size_t len);
+int net_stream_read_more(net_sock *s);
+
+/* framing.c: core.framing, receive's patterns cut in C (net.promises) */
+void net_open_framing(lua_State *L);
 
 /* tcp.c, pipe.c, server.c, timer.c, dns.c, addresses.c */
 void net_open_tcp(lua_State *L);
