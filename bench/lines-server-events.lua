@@ -1,15 +1,18 @@
 -- The line protocol of bench/run-lines.sh, in the event style: 'data'
 -- listeners, lines split in Lua (string.find, string.sub), a partial
--- line kept for the next chunk.
+-- line kept for the next chunk. With CORK=1 the answers to one chunk are
+-- corked and leave as one write (what net.promises' send does by itself).
 --   lua5.4 bench/lines-server-events.lua [port]
 --   "GET <key>\n" -> "VALUE <value>\n" | "NOT_FOUND\n"
 local net = require('net')
 local store = dofile((arg[0]:match('^(.*)/') or '.') .. '/lines-store.lua')
+local cork = os.getenv('CORK') == '1'
 
 local server = net.createServer({ noDelay = true }, function(sock)
   local pending = ''
   sock:on('data', function(chunk)
     if pending ~= '' then chunk = pending .. chunk end
+    if cork then sock:cork() end
     local pos = 1
     while true do
       local nl = chunk:find('\n', pos, true)
@@ -25,6 +28,7 @@ local server = net.createServer({ noDelay = true }, function(sock)
       pos = nl + 1
     end
     pending = chunk:sub(pos)
+    if cork then sock:uncork() end
   end)
   sock:on('error', function() end)
 end)

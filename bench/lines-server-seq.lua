@@ -1,6 +1,7 @@
 -- The line protocol of bench/run-lines.sh, in the sequential style
 -- (net.promises): a task per connection reads lines with receive('*l')
--- and answers each.
+-- and answers each with send (the answers to one batch leave together,
+-- when the task next waits).
 --   lua5.4 bench/lines-server-seq.lua [port]
 --   "GET <key>\n" -> "VALUE <value>\n" | "NOT_FOUND\n"
 local net = require('net')

@@ -1,11 +1,13 @@
 // The line protocol of bench/run-lines.sh with Node's net: 'data'
 // listeners, lines split with indexOf/slice, a partial line kept for the
-// next chunk.
+// next chunk. With CORK=1 the answers to one chunk are corked and leave as
+// one write (Node's cork() + nextTick(uncork) idiom).
 //   node bench/lines-server.js [port]
 //   "GET <key>\n" -> "VALUE <value>\n" | "NOT_FOUND\n"
 'use strict';
 const net = require('net');
 
+const cork = process.env.CORK === '1';
 const store = new Map();
 for (let k = 0; k < 1000; k++) store.set('key' + k, 'value-' + k + '-' + 'x'.repeat(k % 32));
 
@@ -14,6 +16,7 @@ const server = net.createServer({ noDelay: true }, (sock) => {
   sock.setEncoding('utf8');
   sock.on('data', (chunk) => {
     if (pending !== '') chunk = pending + chunk;
+    if (cork) { sock.cork(); process.nextTick(() => sock.uncork()); }
     let pos = 0;
     for (;;) {
       const nl = chunk.indexOf('\n', pos);

@@ -16,11 +16,20 @@
 # figure that matters is the server's CPU time per request (utime + stime
 # from /proc over the measured window, divided by the requests answered).
 #
+# All three set noDelay (request/response traffic; with Nagle on, every
+# batch waits for a delayed ACK and nothing but latency is measured).
+# net.promises' send corks what a task sends until the task waits, so the
+# sequential server answers a batch with one write; the event servers write
+# each answer as it comes, unless CORK=1, which corks them for the answers
+# to one chunk (Node's cork() + nextTick(uncork)): then all three make the
+# same system calls and the comparison is of the rest.
+#
 #   bench/run-lines.sh                      # 3 rounds, 50 conns, batches of 16
+#   CORK=1 bench/run-lines.sh               # the event servers batch too
 #   ROUNDS=5 DURATION=10 bench/run-lines.sh
 #   SERVERS="seq node" bench/run-lines.sh
 #
-# Environment: CONNS=50 BATCH=16 DURATION=5 WARMUP=1 ROUNDS=3
+# Environment: CONNS=50 BATCH=16 DURATION=5 WARMUP=1 ROUNDS=3 CORK=0
 #   SERVERS="seq events node" SERVER_CPU=0 LOAD_CPU=1 START_TIMEOUT=10
 #   BUILD_DIR=build (holds net/core.so; built, Release, if missing) CC=gcc
 # Exit status: nonzero if a build fails, a server does not start or dies,
@@ -42,6 +51,9 @@ LOAD_CPU=${LOAD_CPU:-1}
 START_TIMEOUT=${START_TIMEOUT:-10}
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 CC=${CC:-gcc}
+CORK=${CORK:-0}
+[[ $CORK == 0 || $CORK == 1 ]] || { echo "run-lines: CORK must be 0 or 1" >&2; exit 1; }
+export CORK
 
 die() { echo "run-lines: $*" >&2; exit 1; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
@@ -161,7 +173,7 @@ run_load() {
 }
 
 echo "run-lines: servers: ${SERVER_LIST[*]}; CONNS=$CONNS BATCH=$BATCH DURATION=${DURATION}s" \
-  "WARMUP=${WARMUP}s ROUNDS=$ROUNDS; server on CPU $SERVER_CPU, load on CPU $LOAD_CPU;" \
+  "WARMUP=${WARMUP}s ROUNDS=$ROUNDS CORK=$CORK; server on CPU $SERVER_CPU, load on CPU $LOAD_CPU;" \
   "loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for ((round = 1; round <= ROUNDS; round++)); do
   for name in "${SERVER_LIST[@]}"; do

@@ -470,6 +470,25 @@ describe('socket:receive', function()
     assert.equal('ERR_OUT_OF_RANGE', errs[4].code)
   end)
 
+  it('where the task cannot yield (a C callback) it answers from the buffer, and raises if it must wait', function()
+    local got, err
+    task(function()
+      local c, s = pair()
+      c:write('there\n')
+      netp.sleep(20)
+      string.gsub('x', 'x', function()
+        got = s:receive()
+        local ok, e = pcall(s.receive, s)
+        assert.is_false(ok)
+        err = e
+      end)
+      c:destroy()
+      s:destroy()
+    end)
+    assert.equal('there', got)
+    assert.equal('ERR_INVALID_STATE', err.code)
+  end)
+
   it('raises ERR_INVALID_STATE outside a task (a listener), even with a line buffered', function()
     local err, still
     task(function()

@@ -423,8 +423,11 @@ local function receive_wait(sock, kind, n, scanned)
   end
 end
 
+-- The calls that may answer at once check only for the main thread (a
+-- resume of ours under way means a task runs: no check at all); whether
+-- the task can yield is checked when it has to wait.
 local function receive_line(sock, keep)
-  if not co_isyieldable() then not_in_task('socket:receive') end
+  if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
   local line, more = F.line(sock, keep, 0)
   if line ~= nil then
     if more == true then readable.read(sock, state[sock], 0) end
@@ -434,8 +437,16 @@ local function receive_line(sock, keep)
 end
 
 function Socket:receive(pattern)
-  if pattern == nil or pattern == '*l' then return receive_line(self, false) end
-  if not co_isyieldable() then not_in_task('socket:receive') end
+  if pattern == nil or pattern == '*l' then
+    if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
+    local line, more = F.line(self, false, 0)
+    if line ~= nil then
+      if more == true then readable.read(self, state[self], 0) end
+      return line
+    end
+    return receive_wait(self, LINE, nil, more)
+  end
+  if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
   local kind, n = pattern_of(pattern)
   if kind == COUNT and n == 0 then return '' end
   local got, more = try(self, kind, n, 0)
@@ -471,7 +482,7 @@ end
 
 -- send once write() said the buffer is over the mark: wait for 'drain'.
 local function send_wait(sock, st, last)
-  local co = co_running()
+  local co = check_task('socket:send')
   guard(sock, st)
   -- what this task corked goes now: 'drain' needs the queue to move
   uncork(sock, st)
@@ -503,7 +514,7 @@ local function send_wait(sock, st, last)
 end
 
 function Socket:send(data, i, j)
-  if not co_isyieldable() then not_in_task('socket:send') end
+  if running == 0 and not co_isyieldable() then not_in_task('socket:send') end
   if type(data) ~= 'string' then
     errors.raise(errors.invalidArgType('data', 'string', data), 2)
   end
