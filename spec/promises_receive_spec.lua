@@ -273,6 +273,20 @@ describe('socket:receive', function()
     assert.is_true(elapsed[2] >= 55, 'second wait ' .. elapsed[2])
   end)
 
+  it('times out again with nothing in between (the idle timer is armed again for the next wait)', function()
+    local got = {}
+    task(function()
+      local c, s = pair()
+      s:setTimeout(30)
+      got[1] = { s:receive() }
+      got[2] = { s:receive() }
+      got[3] = { s:receive(10) }
+      c:destroy()
+      s:destroy()
+    end)
+    assert.same({ { nil, 'timeout' }, { nil, 'timeout' }, { nil, 'timeout' } }, got)
+  end)
+
   it('after a timeout the unfinished line stays buffered: the next call goes on from it', function()
     local got = {}
     task(function()

@@ -38,7 +38,7 @@ local Socket = core.classes.Socket.methods
 local Server = core.classes.Server.methods
 local c_write = S.write
 local co_running, co_yield, co_resume = coroutine.running, coroutine.yield, coroutine.resume
-local co_isyieldable = coroutine.isyieldable
+local co_isyieldable, co_status = coroutine.isyieldable, coroutine.status
 
 local M = {}
 
@@ -114,6 +114,8 @@ local function uncork(sock, st)
 end
 
 local function resume(co, ...)
+  -- closed by its owner (coroutine.close) while it waited: nothing to do
+  if co_status(co) ~= 'suspended' then return end
   running = running + 1
   local ok, err = co_resume(co, ...)
   running = running - 1
