@@ -23,6 +23,20 @@
 
 #include "net.h"
 
+/* The socket argument. receive calls this once per line: checked against
+ * the Socket metatable kept as upvalue 1, which spares luaL_checkudata's
+ * registry lookup by name. */
+static net_sock *sock_arg(lua_State *L) {
+  net_sock *s = (net_sock *)lua_touserdata(L, 1);
+  if (s != NULL && lua_getmetatable(L, 1)) {
+    int same = lua_rawequal(L, -1, lua_upvalueindex(1));
+    lua_pop(L, 1);
+    if (same) return s;
+  }
+  luaL_typeerror(L, 1, NET_SOCKET_MT);
+  return NULL;
+}
+
 /* Node's readableLength: bytes, or code units of decoded text */
 static size_t node_length(const net_sock *s) {
   return (s->flags & NET_S_DECODE) ? s->runits : s->rlen;
@@ -53,9 +67,9 @@ static int cut(lua_State *L, net_sock *s, size_t push_n, size_t drop_n) {
  * LF (the `scanned` of the previous call for the same line), so a long
  * line arriving in many chunks is scanned once. */
 static int l_line(lua_State *L) {
-  net_sock *s = net_sock_check(L, 1);
+  net_sock *s = sock_arg(L);
   int keep = lua_toboolean(L, 2);
-  lua_Integer from = luaL_optinteger(L, 3, 0);
+  lua_Integer from = lua_tointeger(L, 3); /* 0 when absent */
   const char *p, *lf;
   size_t start;
   if (s->flags & NET_S_DESTROYED) return 0;
@@ -79,7 +93,7 @@ static int l_line(lua_State *L) {
 /* framing.count(sock, n) -> exactly n (bytes, or code units with
  * setEncoding), done | nil */
 static int l_count(lua_State *L) {
-  net_sock *s = net_sock_check(L, 1);
+  net_sock *s = sock_arg(L);
   lua_Integer n = luaL_checkinteger(L, 2);
   if (s->flags & NET_S_DESTROYED) return 0;
   luaL_argcheck(L, n >= 0, 2, "negative count");
@@ -93,7 +107,7 @@ static int l_count(lua_State *L) {
 
 /* framing.all(sock) -> everything, true once the peer has ended | nil */
 static int l_all(lua_State *L) {
-  net_sock *s = net_sock_check(L, 1);
+  net_sock *s = sock_arg(L);
   if (s->flags & NET_S_DESTROYED) return 0;
   if (s->flags & NET_S_EOF) {
     size_t n = s->rlen;
@@ -110,4 +124,10 @@ static const luaL_Reg framing_funcs[] = {
     {NULL, NULL},
 };
 
-void net_open_framing(lua_State *L) { net_internal(L, "framing", framing_funcs); }
+/* Stack: the core table on top; the Socket metatable exists (object.c). */
+void net_open_framing(lua_State *L) {
+  lua_newtable(L);
+  luaL_getmetatable(L, NET_SOCKET_MT);
+  luaL_setfuncs(L, framing_funcs, 1);
+  lua_setfield(L, -2, "framing");
+}
