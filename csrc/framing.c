@@ -13,7 +13,8 @@
  * Node's read() would), or nothing when not enough is buffered. In that
  * case reading is on, even at or above the readable high-water mark: the
  * call needs more bytes than the mark lets the buffer hold. A destroyed
- * socket gives nothing and reads nothing.
+ * socket gives nothing and reads nothing. framing.park tells the Lua
+ * layer whether a receive that found too little can wait.
  *
  * With setEncoding the buffer holds decoded text (UTF-8): a line ends at
  * its LF all the same; a count is in Node's units (UTF-16 code units, as
@@ -117,7 +118,28 @@ static int l_all(lua_State *L) {
   return 0;
 }
 
+/* framing.park(sock) -> status: a receive is about to wait (one call for
+ * what would be three). 1: the socket is destroyed; 2: it has no open
+ * handle (never connected, closed, or a connect still looking up the
+ * name); 0: it can wait, and is out of flowing mode now (readableFlowing
+ * false), so what arrives is buffered and reported by the readable hook. */
+static int l_park(lua_State *L) {
+  net_sock *s = sock_arg(L);
+  const net_handle *h = s->base.h;
+  int status = 0;
+  if (s->flags & NET_S_DESTROYED) {
+    status = 1;
+  } else if (h == NULL || (h->flags & NET_H_CLOSING)) {
+    status = 2;
+  } else if (s->flowing == 1) {
+    s->flowing = 0;
+  }
+  lua_pushinteger(L, status);
+  return 1;
+}
+
 static const luaL_Reg framing_funcs[] = {
+    {"park", l_park},
     {"line", l_line},
     {"count", l_count},
     {"all", l_all},

@@ -372,6 +372,9 @@ local function try(sock, kind, n, from)
   return got, more
 end
 
+-- framing.park's answers
+local DESTROYED, NO_HANDLE = 1, 2
+
 -- What is buffered, taken whole: the partial of a call that cannot finish.
 local function take_rest(sock)
   return S.take(sock) or ''
@@ -391,7 +394,10 @@ local function receive_wait(sock, kind, n, scanned)
   guard(sock, st)
   local from = scanned or 0
   while true do
-    if S.isDestroyed(sock) then
+    -- destroyed, no handle, or able to wait (and then in paused mode: C
+    -- buffers what arrives and wakes us)
+    local status = F.park(sock)
+    if status == DESTROYED then
       return nil, st.errored or 'closed', take_rest(sock)
     end
     if st.ended then
@@ -402,13 +408,11 @@ local function receive_wait(sock, kind, n, scanned)
     end
     if st.connecting then
       if await_connect(sock, co) == 'timeout' then return nil, 'timeout' end
-    elseif not hasHandle(sock) then
+    elseif status == NO_HANDLE then
       -- never connected, or closed from below: nothing will come
       return nil, 'closed', take_rest(sock)
     else
-      -- paused mode: C buffers what arrives and wakes us; Node's
-      -- 'readable' bookkeeping stays out of the way
-      if S.state(sock, 'flowing') == true then S.setFlowing(sock, false) end
+      -- Node's 'readable' bookkeeping stays out of the way
       st.needReadable = false
       if st.pTimedOut then rearm(sock, st) end
       local token = next_token()
