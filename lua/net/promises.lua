@@ -432,18 +432,20 @@ end
 -- The calls that may answer at once check only for the main thread (a
 -- resume of ours under way means a task runs: no check at all); whether
 -- the task can yield is checked when it has to wait.
-local function receive_line(sock, keep)
+-- receive('*l') (lines() calls it per line)
+local function receive_line(sock)
   if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
-  local line, more = F.line(sock, keep, 0)
+  local line, more = F.line(sock, false, 0)
   if line ~= nil then
     if more == true then readable.read(sock, state[sock], 0) end
     return line
   end
-  return receive_wait(sock, keep and LINE_EOL or LINE, nil, more)
+  return receive_wait(sock, LINE, nil, more)
 end
 
 function Socket:receive(pattern)
   if pattern == nil or pattern == '*l' then
+    -- receive_line, written out: one call less per line
     if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
     local line, more = F.line(self, false, 0)
     if line ~= nil then
@@ -463,7 +465,7 @@ end
 function Socket:lines()
   local sock = self
   return function()
-    return (receive_line(sock, false))
+    return (receive_line(sock))
   end
 end
 
