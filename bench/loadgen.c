@@ -10,12 +10,20 @@
  *                                INFLIGHT bytes sent but not yet echoed, and
  *                                reads the echo; reports MB/s (10^6 bytes)
  *                                of echoed bytes received.
+ *   loadgen lines [options]      a line protocol (bench/run-lines.sh): N
+ *                                connections, each sends BATCH pipelined
+ *                                requests "GET key<k>\n" in one write and
+ *                                waits for the BATCH answer lines
+ *                                "VALUE value-<k>-x...x\n" (k % 32 x's; keys
+ *                                0..999) before sending the next batch;
+ *                                reports requests per second.
  *   loadgen freeport [--host H]  prints a currently free TCP port and exits.
  *
  * Options:
  *   --host H        server address (127.0.0.1)
  *   --port P        server port (required for pingpong and stream)
- *   --conns N       pingpong connections (100)
+ *   --conns N       pingpong and lines connections (100)
+ *   --batch N       lines: requests per batch (16)
  *   --size B        pingpong message size in bytes (64)
  *   --chunk B       stream write size in bytes (65536)
  *   --inflight B    stream bound on bytes sent but not yet echoed (4194304)
@@ -30,6 +38,7 @@
  *
  *   RESULT mode=pingpong server=NAME conns=N size=B secs=S msgs=M msgs_per_s=R
  *   RESULT mode=stream server=NAME chunk=B inflight=B secs=S bytes=X mb_per_s=R
+ *   RESULT mode=lines server=NAME conns=N batch=B secs=S msgs=M msgs_per_s=R
  *
  * Exit status: 0 on success, 1 on any error (connect, reset, EOF, mismatch,
  * timeout), 2 on bad usage. Every handle is closed before exit.
@@ -46,8 +55,12 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 #define READ_BUF_SIZE 65536
+#define LINES_KEYS 1000
+#define LINES_MAX_BATCH 256
+#define LINES_REQ_MAX 16  /* "GET key999\n" */
+#define LINES_ANS_MAX 48  /* "VALUE value-999-" + 31 x's + "\n" */
 
-enum mode { MODE_PINGPONG, MODE_STREAM };
+enum mode { MODE_PINGPONG, MODE_STREAM, MODE_LINES };
 enum phase { PHASE_CONNECTING, PHASE_WARMUP, PHASE_MEASURE, PHASE_DONE };
 
 typedef struct conn {
@@ -59,7 +72,9 @@ typedef struct conn {
   int connected;
   int writing;          /* pingpong: write_req in flight */
   int send_pending;     /* pingpong: next message waits for write_req */
-  size_t got;           /* pingpong: bytes of the current echo received */
+  size_t got;           /* pingpong: bytes of the current echo received;
+                         * lines: of the current batch's answers */
+  size_t want;          /* lines: bytes of the current batch's answers */
   uint64_t seq;         /* pingpong: messages completed */
   unsigned char *sendbuf, *recvbuf;
 } conn_t;
@@ -73,6 +88,7 @@ static enum mode mode;
 static const char *host = "127.0.0.1";
 static int port = -1;
 static unsigned nconns = 100;
+static unsigned batch = 16;
 static size_t msg_size = 64;
 static size_t chunk_size = 65536;
 static uint64_t max_inflight = 4u << 20;
@@ -268,9 +284,60 @@ static void st_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) 
   st_pump(c);
 }
 
+/* ---- lines ------------------------------------------------------------- */
+
+/* Each batch asks for BATCH keys (a different mix per connection and
+ * batch) in one write; every answer byte is checked against the expected
+ * answers, built at the same time in recvbuf. */
+static void ln_send(conn_t *c) {
+  size_t len = 0, want = 0;
+  for (unsigned j = 0; j < batch; j++) {
+    unsigned k = (unsigned)((c->seq * batch + j) * 7 + c->index * 13) % LINES_KEYS;
+    len += (size_t)sprintf((char *)c->sendbuf + len, "GET key%u\n", k);
+    want += (size_t)sprintf((char *)c->recvbuf + want, "VALUE value-%u-", k);
+    memset(c->recvbuf + want, 'x', k % 32);
+    want += k % 32;
+    c->recvbuf[want++] = '\n';
+  }
+  c->got = 0;
+  c->want = want;
+  uv_buf_t buf = uv_buf_init((char *)c->sendbuf, (unsigned)len);
+  int r = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
+  if (r == (int)len)
+    return;
+  /* a ~200-byte write into an idle loopback socket: the kernel takes it */
+  fail("conn %u: write: %s", c->index, r < 0 ? uv_strerror(r) : "short write");
+}
+
+static void ln_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  conn_t *c = stream->data;
+  if (stopping)
+    return;
+  if (nread < 0) {
+    fail("conn %u: read: %s", c->index, nread == UV_EOF ? "server closed the connection"
+                                                        : uv_strerror((int)nread));
+    return;
+  }
+  size_t n = (size_t)nread;
+  if (c->got + n > c->want) {
+    fail("conn %u: server sent more than the batch's answers", c->index);
+    return;
+  }
+  if (memcmp(buf->base, c->recvbuf + c->got, n) != 0) {
+    fail("conn %u: wrong answer (batch %" PRIu64 ", near byte %zu)", c->index, c->seq, c->got);
+    return;
+  }
+  c->got += n;
+  if (c->got < c->want)
+    return;
+  c->seq++;
+  total_msgs += batch;
+  ln_send(c);
+}
+
 /* ---- phases ------------------------------------------------------------ */
 
-static uint64_t counter(void) { return mode == MODE_PINGPONG ? total_msgs : bytes_recv; }
+static uint64_t counter(void) { return mode == MODE_STREAM ? bytes_recv : total_msgs; }
 
 static void start_phase(uv_timer_cb cb, double secs) {
   int r = uv_timer_start(&phase_timer, cb, (uint64_t)(secs * 1000.0 + 0.5), 0);
@@ -291,6 +358,10 @@ static void on_measure_done(uv_timer_t *t) {
     printf("RESULT mode=pingpong server=%s conns=%u size=%zu secs=%.3f msgs=%" PRIu64
            " msgs_per_s=%.0f\n",
            server_name, nconns, msg_size, secs, count, (double)count / secs);
+  else if (mode == MODE_LINES)
+    printf("RESULT mode=lines server=%s conns=%u batch=%u secs=%.3f msgs=%" PRIu64
+           " msgs_per_s=%.0f\n",
+           server_name, nconns, batch, secs, count, (double)count / secs);
   else
     printf("RESULT mode=stream server=%s chunk=%zu inflight=%" PRIu64 " secs=%.3f bytes=%" PRIu64
            " mb_per_s=%.1f\n",
@@ -325,13 +396,17 @@ static void on_connect(uv_connect_t *req, int status) {
   int r = uv_tcp_nodelay(&c->tcp, 1);
   if (r == 0)
     r = uv_read_start((uv_stream_t *)&c->tcp, on_alloc,
-                      mode == MODE_PINGPONG ? pp_on_read : st_on_read);
+                      mode == MODE_PINGPONG ? pp_on_read
+                      : mode == MODE_LINES  ? ln_on_read
+                                            : st_on_read);
   if (r < 0) {
     fail("conn %u: %s", c->index, uv_strerror(r));
     return;
   }
   if (mode == MODE_PINGPONG)
     pp_send(c);
+  else if (mode == MODE_LINES)
+    ln_send(c);
   else
     st_pump(c);
   if (!stopping && ++nconnected == nconns) {
@@ -385,8 +460,9 @@ static int freeport(void) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: loadgen pingpong|stream --port P [--host H] [--conns N] [--size B]\n"
-                  "               [--chunk B] [--inflight B] [--duration S] [--warmup S]\n"
+  fprintf(stderr, "usage: loadgen pingpong|stream|lines --port P [--host H] [--conns N]\n"
+                  "               [--size B] [--batch N] [--chunk B] [--inflight B]\n"
+                  "               [--duration S] [--warmup S]\n"
                   "               [--server NAME]\n"
                   "       loadgen freeport [--host H]\n");
   exit(2);
@@ -410,6 +486,8 @@ int main(int argc, char **argv) {
     mode = MODE_PINGPONG;
   else if (strcmp(argv[1], "stream") == 0)
     mode = MODE_STREAM;
+  else if (strcmp(argv[1], "lines") == 0)
+    mode = MODE_LINES;
   else if (strcmp(argv[1], "freeport") == 0)
     is_freeport = 1;
   else
@@ -424,6 +502,8 @@ int main(int argc, char **argv) {
       port = (int)parse_num(opt, val, 1, 65535);
     else if (strcmp(opt, "--conns") == 0)
       nconns = (unsigned)parse_num(opt, val, 1, 100000);
+    else if (strcmp(opt, "--batch") == 0)
+      batch = (unsigned)parse_num(opt, val, 1, LINES_MAX_BATCH);
     else if (strcmp(opt, "--size") == 0)
       msg_size = (size_t)parse_num(opt, val, 1, 1 << 20);
     else if (strcmp(opt, "--chunk") == 0)
@@ -456,6 +536,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "loadgen: bad host '%s': %s\n", host, uv_strerror(r));
     return 2;
   }
+  if (mode == MODE_LINES)
+    /* one batch of requests, and its answers; sprintf writes a NUL past
+     * the last one */
+    msg_size = (size_t)batch * LINES_ANS_MAX + 1;
   conns = calloc(nconns, sizeof *conns);
   unsigned char *bufs = calloc(nconns, 2 * msg_size);
   chunk = malloc(chunk_size);

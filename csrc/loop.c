@@ -152,6 +152,9 @@ void net_push_hook(net_loop *nl, enum net_hook hook) {
  * very value that was raised. */
 static int message_handler(lua_State *L) {
   if (lua_type(L, 1) == LUA_TSTRING) {
+    /* an error out of a net.promises task already carries the task's
+     * traceback, the one that tells where it happened */
+    if (strstr(lua_tostring(L, 1), "\nstack traceback:\n") != NULL) return 1;
     luaL_traceback(L, L, lua_tostring(L, 1), 1);
   } else if (lua_type(L, 1) == LUA_TTABLE) {
     if (lua_getfield(L, 1, "stack") == LUA_TNIL) {

@@ -250,6 +250,14 @@ int net_push_uv_result(lua_State *L, int status);
 void net_open_stream(lua_State *L);
 void net_stream_closed(net_sock *s, int status); /* the handle is gone */
 void net_sock_free_buffers(net_sock *s);
+/* for framing.c: drop n buffered bytes (and read on below the mark); the
+ * bytes holding `len` of Node's length; read on past the mark */
+void net_stream_consume(lua_State *L, net_sock *s, size_t n);
+size_t net_stream_front_bytes(const net_sock *s, size_t len);
+int net_stream_read_more(net_sock *s);
+
+/* framing.c: core.framing, receive's patterns cut in C (net.promises) */
+void net_open_framing(lua_State *L);
 
 /* idle.c: a socket's idle timeout */
 int net_idle_set(lua_State *L, net_sock *s, uint64_t ms); /* socket at index 1 */

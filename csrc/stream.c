@@ -220,9 +220,9 @@ static void after_take(lua_State *L, net_sock *s) {
   if (rc != 0) luaL_error(L, "net: read start failed: %s", uv_strerror(rc));
 }
 
-/* Take n bytes off the front of the read buffer (n <= rlen). */
-static void take_bytes(lua_State *L, net_sock *s, size_t n) {
-  lua_pushlstring(L, s->rbuf + s->roff, n);
+/* Drop n bytes off the front of the read buffer (n <= rlen), keeping the
+ * chunk lengths and Node's length in step. */
+static void drop_bytes(net_sock *s, size_t n) {
   if (s->flags & NET_S_DECODE) {
     size_t units = utf16_units(s->rbuf + s->roff, n);
     s->runits = units < s->runits ? s->runits - units : 0;
@@ -240,6 +240,40 @@ static void take_bytes(lua_State *L, net_sock *s, size_t n) {
       n = 0;
     }
   }
+}
+
+/* Take n bytes off the front of the read buffer (n <= rlen). */
+static void take_bytes(lua_State *L, net_sock *s, size_t n) {
+  lua_pushlstring(L, s->rbuf + s->roff, n);
+  drop_bytes(s, n);
+}
+
+/* For framing.c (net.promises' receive), which cuts lines and counts out
+ * of the buffer itself: drop what it took, and read on below the mark. */
+void net_stream_consume(lua_State *L, net_sock *s, size_t n) {
+  drop_bytes(s, n);
+  after_take(L, s);
+}
+
+/* For framing.c: the bytes at the front holding `len` of Node's length
+ * (code units with setEncoding, else bytes). */
+size_t net_stream_front_bytes(const net_sock *s, size_t len) {
+  return (s->flags & NET_S_DECODE) ? units_to_bytes(s, len) : len;
+}
+
+/* For framing.c: a call waits for more than is buffered (a line or a
+ * count longer than the mark): read on even at or above the mark. The
+ * read callback stops again after each chunk there, so the buffer grows
+ * only while such a call asks. 0 or a libuv error. */
+int net_stream_read_more(net_sock *s) {
+  net_handle *h = s->base.h;
+  int rc;
+  s->flags |= NET_S_WANT_READ;
+  if (s->flags & (NET_S_EOF | NET_S_DESTROYED)) return 0;
+  if (!sock_connected(s) || (h->flags & NET_H_READING)) return 0;
+  rc = uv_read_start(&h->u.stream, on_alloc, on_read);
+  if (rc == 0) h->flags |= NET_H_READING;
+  return rc;
 }
 
 /* stream.takeChunk(sock) -> the first buffered chunk, or nil */

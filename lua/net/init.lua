@@ -9,7 +9,7 @@ local server = require('net.server')
 local net = {}
 
 -- One table of hooks for every event C reports (csrc/net.h lists them).
-core.setHooks({
+local hooks = {
   data = socket.hooks.data,
   readable = socket.hooks.readable,
   eof = socket.hooks.eof,
@@ -23,7 +23,10 @@ core.setHooks({
     if st._isServer then return server.onHandleClosed(obj, st) end
     return socket.hooks.close(obj, st)
   end,
-})
+}
+core.setHooks(hooks)
+-- net.promises wraps some of them (its tasks wait on sockets and servers)
+core.luaHooks = hooks
 
 -- A class table: callable, with .new, and the methods for reading.
 local function class(new, methods)
@@ -85,5 +88,16 @@ net.getDefaultAutoSelectFamily = connect.getDefaultAutoSelectFamily
 net.setDefaultAutoSelectFamily = connect.setDefaultAutoSelectFamily
 net.getDefaultAutoSelectFamilyAttemptTimeout = connect.getDefaultAutoSelectFamilyAttemptTimeout
 net.setDefaultAutoSelectFamilyAttemptTimeout = connect.setDefaultAutoSelectFamilyAttemptTimeout
+
+-- net.promises, loaded when first asked for (require('net.promises') too)
+setmetatable(net, {
+  __index = function(t, k)
+    if k == 'promises' then
+      local promises = require('net.promises')
+      rawset(t, k, promises)
+      return promises
+    end
+  end,
+})
 
 return net
