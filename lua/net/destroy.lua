@@ -22,8 +22,8 @@ M.emitErrorNT = emit_error_nt
 -- Node's _destroy), before the socket's own 'close'.
 local function leave_server(st)
   local server = st.owner
-  if server ~= nil then
-    st.owner = nil
+  if server ~= nil and not st.left then
+    st.left = true -- `owner` stays: it is also the socket's `server` field
     server:_connectionClosed()
   end
 end

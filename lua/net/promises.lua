@@ -413,7 +413,7 @@ local function receive_wait(sock, kind, n, scanned)
       return nil, 'closed', take_rest(sock)
     else
       -- Node's 'readable' bookkeeping stays out of the way
-      st.needReadable = false
+      st.needReadable = nil
       if st.pTimedOut then rearm(sock, st) end
       local token = next_token()
       st.pRecvCo, st.pRecvToken = co, token

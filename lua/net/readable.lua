@@ -84,14 +84,14 @@ M.flow = flow
 local function emit_readable_now(sock, st)
   if not S.isDestroyed(sock) and st.errored == nil and (buffered(sock) > 0 or st.ended) then
     sock:emit('readable')
-    st.emittedReadable = false
+    st.emittedReadable = nil
   end
-  st.needReadable = flowing(sock) ~= true and not st.ended and buffered(sock) <= rhwm(sock)
+  st.needReadable = (flowing(sock) ~= true and not st.ended and buffered(sock) <= rhwm(sock)) or nil
   flow(sock, st)
 end
 
 function emit_readable(sock, st)
-  st.needReadable = false
+  st.needReadable = nil
   if not st.emittedReadable then
     st.emittedReadable = true
     nextTick(emit_readable_now, sock, st)
@@ -109,7 +109,7 @@ function read(sock, st, n)
     S.setHighWaterMarks(sock, m, nil)
     hwm = m
   end
-  if n ~= 0 then st.emittedReadable = false end
+  if n ~= 0 then st.emittedReadable = nil end
   if n == 0 and st.needReadable and ((hwm ~= 0 and len >= hwm) or (hwm == 0 and len > 0) or st.ended) then
     if len == 0 and st.ended then end_readable(sock, st) else emit_readable(sock, st) end
     return nil
@@ -144,7 +144,7 @@ function read(sock, st, n)
     end
   end
   if ret == nil then
-    st.needReadable = st.needReadable or buffered(sock) <= hwm
+    st.needReadable = st.needReadable or buffered(sock) <= hwm or nil
     take = 0
   end
   if buffered(sock) == 0 then
@@ -196,7 +196,7 @@ function hooks.data(sock, st, chunk)
   end
   local dec = st.decoder
   if dec ~= nil then
-    st.reading = false
+    st.reading = nil
     chunk = dec:write(chunk)
     if chunk ~= '' then push(sock, st, chunk) end
     return
@@ -209,13 +209,13 @@ end
 
 -- C: bytes were added to the read buffer.
 function hooks.readable(sock, st)
-  st.reading = false
+  st.reading = nil
   if st.needReadable then emit_readable(sock, st) end
 end
 
 -- Node's onEofChunk, then read(0) as net's onStreamRead does.
 function hooks.eof(sock, st)
-  st.reading = false
+  st.reading = nil
   if st.ended then return end
   local dec = st.decoder
   if dec ~= nil then
@@ -223,7 +223,7 @@ function hooks.eof(sock, st)
     if rest ~= '' then S.push(sock, rest) end
   end
   st.ended = true
-  st.needReadable = false
+  st.needReadable = nil
   st.emittedReadable = true
   emit_readable_now(sock, st)
   read(sock, st, 0)
@@ -235,7 +235,7 @@ end
 
 -- 'readable' listeners changed (a tick after a removal, as Node's).
 local function update_readable_listening(sock, st)
-  st.readableListening = listener_count(sock, 'readable') > 0
+  st.readableListening = listener_count(sock, 'readable') > 0 or nil
   if st.resumeScheduled and st.paused == false then
     S.setFlowing(sock, true)
   elseif listener_count(sock, 'data') > 0 then
@@ -247,7 +247,7 @@ end
 
 local function resume_nt(sock, st)
   if not st.reading then read(sock, st, 0) end
-  st.resumeScheduled = false
+  st.resumeScheduled = nil
   sock:emit('resume')
   flow(sock, st)
   if flowing(sock) == true and not st.reading then read(sock, st, 0) end
@@ -256,13 +256,13 @@ end
 local function on_added(sock, name)
   local st = state[sock]
   if name == 'data' then
-    st.readableListening = listener_count(sock, 'readable') > 0
+    st.readableListening = listener_count(sock, 'readable') > 0 or nil
     if flowing(sock) ~= false then sock:resume() end
   elseif name == 'readable' then
     if not st.readableEnded and not st.readableListening then
       st.readableListening, st.needReadable = true, true
       S.setFlowing(sock, false)
-      st.emittedReadable = false
+      st.emittedReadable = nil
       if buffered(sock) > 0 then
         emit_readable(sock, st)
       elseif not st.reading then

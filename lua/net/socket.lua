@@ -150,15 +150,20 @@ local function adopt_bound(sock, st, bound)
   st.hadHandle = true
 end
 
+-- The private state holds only what differs from the defaults (a missing
+-- key reads as nil, which every rule takes for false): an idle accepted
+-- socket carries a handful of keys, not every default.
 local function init(sock, options)
   local st = state[sock]
-  st.allowHalfOpen = options.allowHalfOpen == true
+  if options.allowHalfOpen == true then st.allowHalfOpen = true end
   local rh = side_hwm(options, 'readableHighWaterMark', 4)
   local wh = side_hwm(options, 'writableHighWaterMark', 4)
   if rh or wh then S.setHighWaterMarks(sock, rh, wh) end
-  st.noDelay = options.noDelay
-  st.keepAlive = options.keepAlive
-  st.keepAliveInitialDelay = options.keepAliveInitialDelay
+  if options.noDelay then st.noDelay = options.noDelay end
+  if options.keepAlive then
+    st.keepAlive = options.keepAlive
+    st.keepAliveInitialDelay = options.keepAliveInitialDelay
+  end
   return st
 end
 
@@ -195,14 +200,9 @@ end
 -- handle open): Node's new Socket({ handle, pauseOnCreate, ... }).
 function M.accepted(server, sock, opts)
   local st = init(sock, opts)
-  st.server = server
-  st.owner = server
-  st.hadHandle = true
+  st.owner = server -- also the `server` field, unless the user assigns one
   if opts.noDelay then tcp.setNoDelay(sock, true) end
-  if opts.keepAlive then
-    st.keepAliveInitialDelay = opts.keepAliveInitialDelay
-    tcp.setKeepAlive(sock, true, keepalive_args(st))
-  end
+  if opts.keepAlive then tcp.setKeepAlive(sock, true, keepalive_args(st)) end
   if opts.pauseOnConnect then
     S.setFlowing(sock, false)
   else
@@ -378,9 +378,20 @@ function setters.destroyed(sock, v) S.setDestroyed(sock, v) end
 -- plain fields in Node: what is assigned is read back, nothing else changes
 function getters.timeout(sock) return state[sock].timeout end
 function setters.timeout(sock, v) state[sock].timeout = v end
-function getters.server(sock) return state[sock].server end
-function setters.server(sock, v) state[sock].server = v end
-function getters.allowHalfOpen(sock) return state[sock].allowHalfOpen end
+-- `server` is a plain field in Node: the accepting server until assigned
+-- (false stands for an assigned nil)
+function getters.server(sock)
+  local st = state[sock]
+  local v = st.server
+  if v == nil then return st.owner end
+  if v == false then return nil end
+  return v
+end
+function setters.server(sock, v)
+  if v == nil then v = false end
+  state[sock].server = v
+end
+function getters.allowHalfOpen(sock) return state[sock].allowHalfOpen == true end
 function setters.allowHalfOpen(sock, v) state[sock].allowHalfOpen = v and true or false end
 
 function getters.readyState(sock)
