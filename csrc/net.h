@@ -129,12 +129,6 @@ typedef struct net_idle net_idle;
  * listening TCP handle and a connected one are the same libuv type. */
 typedef struct net_handle {
   net_link link;
-  union {
-    uv_handle_t handle;
-    uv_stream_t stream;
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } u;
   net_loop *nl;
   net_obj *obj;      /* the userdata it belongs to; NULL once collected */
   int self_ref;      /* registry ref to the userdata while the handle is open */
@@ -145,9 +139,20 @@ typedef struct net_handle {
   int inflight_behind; /* of those, the ones queued behind the first (end()
                         * hands every queued write over so the FIN follows
                         * them): in Node they would still be buffered */
-  /* requests are made when used: most handles never connect (accepted)
-   * and shut down once */
+  /* Connect and shutdown requests are made when used (most handles never
+   * connect). The libuv handle comes last: the block is allocated to the
+   * size of its kind (a TCP handle is smaller than a pipe's). */
+  union {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } u;
 } net_handle;
+
+/* bytes of a net_handle holding a handle of `kind` (NET_H_TCP/NET_H_PIPE) */
+#define NET_HANDLE_SIZE(kind) \
+  (offsetof(net_handle, u) + ((kind) == NET_H_TCP ? sizeof(uv_tcp_t) : sizeof(uv_pipe_t)))
 
 enum { NET_OBJ_SOCKET = 1, NET_OBJ_SERVER = 2 };
 

@@ -14,13 +14,22 @@
 
 #include "net.h"
 
-enum { UV_FIELDS = 1, UV_REFS = 2, UV_PRIVATE = 3 };
+/* User values: the user's own fields (made on the first one), the refs
+ * table (made on the first write that needs it), the private state, and
+ * the emitter's listeners (`_events`, kept apart from the user's fields so
+ * a socket whose user sets no field of its own needs no fields table). */
+enum { UV_FIELDS = 1, UV_REFS = 2, UV_PRIVATE = 3, UV_EVENTS = 4, UV_COUNT = 4 };
 
-/* __index(obj, key): upvalues: methods, getters */
+/* __index(obj, key): upvalues: methods, getters, "_events" */
 static int obj_index(lua_State *L) {
-  lua_getiuservalue(L, 1, UV_FIELDS);
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  if (lua_rawequal(L, 2, lua_upvalueindex(3))) {
+    lua_getiuservalue(L, 1, UV_EVENTS);
+    return 1;
+  }
+  if (lua_getiuservalue(L, 1, UV_FIELDS) == LUA_TTABLE) {
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  }
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) {
     lua_pushvalue(L, 1);
@@ -32,7 +41,7 @@ static int obj_index(lua_State *L) {
   return 1;
 }
 
-/* __newindex(obj, key, value): upvalues: setters, getters */
+/* __newindex(obj, key, value): upvalues: setters, getters, "_events" */
 static int obj_newindex(lua_State *L) {
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
@@ -44,7 +53,16 @@ static int obj_newindex(lua_State *L) {
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) return 0; /* getter only */
   lua_settop(L, 3);
-  lua_getiuservalue(L, 1, UV_FIELDS);
+  if (lua_rawequal(L, 2, lua_upvalueindex(3))) {
+    lua_setiuservalue(L, 1, UV_EVENTS);
+    return 0;
+  }
+  if (lua_getiuservalue(L, 1, UV_FIELDS) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, UV_FIELDS);
+  }
   lua_insert(L, 2);
   lua_rawset(L, 2);
   return 0;
@@ -168,7 +186,7 @@ int net_push_self(net_handle *h) {
 net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, int arg,
                            int *err) {
   net_obj *obj = (net_obj *)lua_touserdata(L, obj_idx);
-  net_handle *h = (net_handle *)calloc(1, sizeof(net_handle));
+  net_handle *h = (net_handle *)calloc(1, NET_HANDLE_SIZE(kind));
   int rc;
   if (h == NULL) {
     *err = UV_ENOMEM;
@@ -215,11 +233,9 @@ void net_push_refs(lua_State *L, int obj_idx) {
 }
 
 static net_obj *obj_new(lua_State *L, const char *mt, size_t size, int type) {
-  net_obj *obj = (net_obj *)lua_newuserdatauv(L, size, 3);
+  net_obj *obj = (net_obj *)lua_newuserdatauv(L, size, UV_COUNT);
   memset(obj, 0, size);
   obj->type = type;
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, UV_FIELDS);
   lua_newtable(L);
   lua_setiuservalue(L, -2, UV_PRIVATE);
   luaL_setmetatable(L, mt);
@@ -383,11 +399,13 @@ static void make_class(lua_State *L, const char *mt, const char *name) {
   lua_newtable(L); /* setters */
   lua_pushvalue(L, meta + 1);
   lua_pushvalue(L, meta + 2);
-  lua_pushcclosure(L, obj_index, 2);
+  lua_pushliteral(L, "_events");
+  lua_pushcclosure(L, obj_index, 3);
   lua_setfield(L, meta, "__index");
   lua_pushvalue(L, meta + 3);
   lua_pushvalue(L, meta + 2);
-  lua_pushcclosure(L, obj_newindex, 2);
+  lua_pushliteral(L, "_events");
+  lua_pushcclosure(L, obj_newindex, 3);
   lua_setfield(L, meta, "__newindex");
   lua_pushcfunction(L, obj_gc);
   lua_setfield(L, meta, "__gc");
