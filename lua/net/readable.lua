@@ -18,6 +18,11 @@ local hasHandle = require('net.core').hasHandle
 local M = { hooks = {} }
 local hooks = M.hooks
 
+-- Node's resumeScheduled, for the one tick between resume() and its
+-- effect: kept apart from the state table, which it would otherwise grow
+-- for good (a key added once keeps its slot)
+local resume_scheduled = setmetatable({}, { __mode = 'k' })
+
 local function flowing(sock) return S.state(sock, 'flowing') end
 local function buffered(sock) return S.state(sock, 'readableLength') end
 local function rhwm(sock) return S.state(sock, 'readableHighWaterMark') end
@@ -236,7 +241,7 @@ end
 -- 'readable' listeners changed (a tick after a removal, as Node's).
 local function update_readable_listening(sock, st)
   st.readableListening = listener_count(sock, 'readable') > 0 or nil
-  if st.resumeScheduled and st.paused == false then
+  if resume_scheduled[sock] and st.paused == false then
     S.setFlowing(sock, true)
   elseif listener_count(sock, 'data') > 0 then
     sock:resume()
@@ -247,7 +252,7 @@ end
 
 local function resume_nt(sock, st)
   if not st.reading then read(sock, st, 0) end
-  st.resumeScheduled = nil
+  resume_scheduled[sock] = nil
   sock:emit('resume')
   flow(sock, st)
   if flowing(sock) == true and not st.reading then read(sock, st, 0) end
@@ -305,8 +310,8 @@ function M.install(Socket, getters, setters)
     if flowing(self) ~= true then
       S.setFlowing(self, not st.readableListening)
       if st.onread ~= nil and hasHandle(self) and not st.connecting then S.readStart(self) end
-      if not st.resumeScheduled then
-        st.resumeScheduled = true
+      if not resume_scheduled[self] then
+        resume_scheduled[self] = true
         nextTick(resume_nt, self, st)
       end
     end
