@@ -381,6 +381,7 @@ mem_modes() {
   stop_server
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 echo "run-echo: servers: ${SERVER_LIST[*]}; CONNS=$CONNS CC_CONNS=$CC_CONNS DURATION=${DURATION}s" \
   "WARMUP=${WARMUP}s IDLE=$IDLE HELD=$HELD ROUNDS=$ROUNDS PIN=$PIN;" \
   "$(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -456,6 +457,15 @@ table "Server CPU time (lower is better: what each unit of work costs the server
   "pp1_cost %.2f us/msg, 1 conn, same CPU" \
   "st_cost %.3f s/GB, stream"
 
+# Other processes on the machine take CPU from the server and break up
+# its batches of events: CPU per unit rises for every server, unevenly.
+LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
+echo
+echo "load average (1 min): $LOAD_BEFORE before, $LOAD_AFTER after; $(nproc) cores"
+if awk -v a="$LOAD_BEFORE" -v b="$LOAD_AFTER" -v n="$(nproc)" 'BEGIN { exit !(a > n || b > n + 1) }'; then
+  echo "warning: other processes competed for the CPUs: the CPU figures and throughput are noisy;"
+  echo "         re-run on an idle machine before comparing them (memory figures are not affected)"
+fi
 if has_server lua && ! has_server node; then echo "Lua/Node: n/a (node not in SERVERS)"; fi
 if has_server lua && ! has_server c; then echo "Lua/C: n/a (c not in SERVERS)"; fi
 if ! has_server lua; then echo "Lua/Node, Lua/C: n/a (lua not in SERVERS)"; fi
