@@ -1,5 +1,5 @@
 # Developer shortcuts; the quick start needs no make (see README.md).
-.PHONY: all example test asan valgrind bench bench-profile fuzz lint rock clean
+.PHONY: all example test asan valgrind bench bench-profile bench-lines fuzz lint rock clean
 
 all:
 	bash tools/setup.sh
@@ -27,6 +27,11 @@ bench:
 bench-profile:
 	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
 	BUILD_DIR=$(CURDIR)/build-release bench/profile-conn.sh
+
+# the line protocol three ways: net.promises, 'data' events, Node (bench/README.md)
+bench-lines:
+	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
+	BUILD_DIR=$(CURDIR)/build-release bench/run-lines.sh
 
 # the address parsers under libFuzzer (clang-14); make fuzz TIME=600
 TIME ?= 60

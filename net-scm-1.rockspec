@@ -57,6 +57,7 @@ build = {
       ["net.init"]          = "lua/net/init.lua",
       ["net.inspect"]       = "lua/net/inspect.lua",
       ["net.pipe"]          = "lua/net/pipe.lua",
+      ["net.promises"]      = "lua/net/promises.lua",
       ["net.readable"]      = "lua/net/readable.lua",
       ["net.server"]        = "lua/net/server.lua",
       ["net.socket"]        = "lua/net/socket.lua",

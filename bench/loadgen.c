@@ -1,5 +1,6 @@
 /*
- * Echo load generator for bench/run-echo.sh: C99, libuv, one thread, one loop.
+ * Load generator for bench/run-echo.sh (echo servers) and bench/run-lines.sh
+ * (a line protocol): C99, libuv, one thread, one loop.
  *
  *   loadgen pingpong [options]   N connections, each sends one SIZE-byte
  *                                message and waits for all of it to come back
@@ -14,6 +15,13 @@
  *                                SIZE-byte message, read the whole echo,
  *                                close, start again; reports completed
  *                                connections per second.
+ *   loadgen lines [options]      a line protocol (bench/run-lines.sh): N
+ *                                connections, each sends BATCH pipelined
+ *                                requests "GET key<k>\n" in one write and
+ *                                waits for the BATCH answer lines
+ *                                "VALUE value-<k>-x...x\n" (k % 32 x's; keys
+ *                                0..999) before sending the next batch;
+ *                                reports requests per second.
  *   loadgen idle [options]       opens N connections that send nothing (at
  *                                most MAX-PENDING connects under way at a
  *                                time), prints a RESULT line once all are
@@ -25,8 +33,9 @@
  * Options:
  *   --host H        server address (127.0.0.1)
  *   --port P        server port (required but for freeport)
- *   --conns N       pingpong connections, connect slots, idle connections
- *                   (100)
+ *   --conns N       pingpong and lines connections, connect slots, idle
+ *                   connections (100)
+ *   --batch N       lines: requests per batch (16)
  *   --size B        pingpong and connect message size in bytes (64)
  *   --chunk B       stream write size in bytes (65536)
  *   --inflight B    stream bound on bytes sent but not yet echoed (4194304)
@@ -50,12 +59,13 @@
  * The measurement starts once every connection is up and the warm-up has
  * passed (connect mode: once the warm-up has passed), and covers DURATION
  * seconds of wall time (uv_hrtime). Every echoed byte is compared with what
- * was sent, so a server that drops, reorders or invents bytes fails the run
- * instead of scoring. One line goes to stdout:
+ * was sent (lines: every answer byte with the expected answers), so a server
+ * that drops, reorders or invents bytes fails the run instead of scoring. One line goes to stdout:
  *
  *   RESULT mode=pingpong server=NAME conns=N size=B secs=S msgs=M msgs_per_s=R [server_cpu_s=C]
  *   RESULT mode=stream server=NAME chunk=B inflight=B secs=S bytes=X mb_per_s=R [server_cpu_s=C]
  *   RESULT mode=connect server=NAME conns=N size=B secs=S done=X conns_per_s=R [server_cpu_s=C]
+ *   RESULT mode=lines server=NAME conns=N batch=B secs=S msgs=M msgs_per_s=R [server_cpu_s=C]
  *   RESULT mode=idle server=NAME conns=N secs=S           (all N are up)
  *
  * Exit status: 0 on success, 1 on any error (connect, reset, EOF, mismatch,
@@ -82,8 +92,12 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 #define READ_BUF_SIZE 65536
+#define LINES_KEYS 1000
+#define LINES_MAX_BATCH 256
+#define LINES_REQ_MAX 16  /* "GET key999\n" */
+#define LINES_ANS_MAX 48  /* "VALUE value-999-" + 31 x's + "\n" */
 
-enum mode { MODE_PINGPONG, MODE_STREAM, MODE_CONNECT, MODE_IDLE };
+enum mode { MODE_PINGPONG, MODE_STREAM, MODE_CONNECT, MODE_IDLE, MODE_LINES };
 enum phase { PHASE_CONNECTING, PHASE_WARMUP, PHASE_MEASURE, PHASE_HOLD, PHASE_DONE };
 
 typedef struct conn {
@@ -96,8 +110,11 @@ typedef struct conn {
   int connected;
   int writing;          /* pingpong: write_req in flight */
   int send_pending;     /* pingpong: next message waits for write_req */
-  size_t got;           /* bytes of the current echo received */
-  uint64_t seq;         /* pingpong: messages completed; connect: cycles */
+  size_t got;           /* bytes of the current echo received; lines: of
+                         * the current batch's answers */
+  size_t want;          /* lines: bytes of the current batch's answers */
+  uint64_t seq;         /* pingpong: messages completed; connect: cycles;
+                         * lines: batches completed */
   unsigned char *sendbuf, *recvbuf;
 } conn_t;
 
@@ -110,6 +127,7 @@ static enum mode mode;
 static const char *host = "127.0.0.1";
 static int port = -1;
 static unsigned nconns = 100;
+static unsigned batch = 16;
 static size_t msg_size = 64;
 static size_t chunk_size = 65536;
 static uint64_t max_inflight = 4u << 20;
@@ -129,7 +147,7 @@ static conn_t *conns;
 static unsigned nconnected = 0, nopened = 0; /* idle: connects started */
 static enum phase phase = PHASE_CONNECTING;
 static int stopping = 0, exit_code = 0;
-static uint64_t total_msgs = 0;                 /* pingpong */
+static uint64_t total_msgs = 0;                 /* pingpong; lines: requests */
 static uint64_t total_cycles = 0;               /* connect */
 static uint64_t bytes_sent = 0, bytes_recv = 0; /* stream: submitted, echoed */
 static unsigned char *chunk;                    /* stream: what every write sends */
@@ -436,6 +454,57 @@ static void st_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) 
   st_pump(c);
 }
 
+/* ---- lines ------------------------------------------------------------- */
+
+/* Each batch asks for BATCH keys (a different mix per connection and
+ * batch) in one write; every answer byte is checked against the expected
+ * answers, built at the same time in recvbuf. */
+static void ln_send(conn_t *c) {
+  size_t len = 0, want = 0;
+  for (unsigned j = 0; j < batch; j++) {
+    unsigned k = (unsigned)((c->seq * batch + j) * 7 + c->index * 13) % LINES_KEYS;
+    len += (size_t)sprintf((char *)c->sendbuf + len, "GET key%u\n", k);
+    want += (size_t)sprintf((char *)c->recvbuf + want, "VALUE value-%u-", k);
+    memset(c->recvbuf + want, 'x', k % 32);
+    want += k % 32;
+    c->recvbuf[want++] = '\n';
+  }
+  c->got = 0;
+  c->want = want;
+  uv_buf_t buf = uv_buf_init((char *)c->sendbuf, (unsigned)len);
+  int r = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
+  if (r == (int)len)
+    return;
+  /* a ~200-byte write into an idle loopback socket: the kernel takes it */
+  fail("conn %u: write: %s", c->index, r < 0 ? uv_strerror(r) : "short write");
+}
+
+static void ln_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  conn_t *c = stream->data;
+  if (stopping)
+    return;
+  if (nread < 0) {
+    fail("conn %u: read: %s", c->index, nread == UV_EOF ? "server closed the connection"
+                                                        : uv_strerror((int)nread));
+    return;
+  }
+  size_t n = (size_t)nread;
+  if (c->got + n > c->want) {
+    fail("conn %u: server sent more than the batch's answers", c->index);
+    return;
+  }
+  if (memcmp(buf->base, c->recvbuf + c->got, n) != 0) {
+    fail("conn %u: wrong answer (batch %" PRIu64 ", near byte %zu)", c->index, c->seq, c->got);
+    return;
+  }
+  c->got += n;
+  if (c->got < c->want)
+    return;
+  c->seq++;
+  total_msgs += batch;
+  ln_send(c);
+}
+
 /* ---- idle -------------------------------------------------------------- */
 
 static void idle_on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
@@ -478,6 +547,7 @@ static void on_signal(uv_signal_t *handle, int signum) {
 static uint64_t counter(void) {
   switch (mode) {
   case MODE_PINGPONG:
+  case MODE_LINES:
     return total_msgs;
   case MODE_CONNECT:
     return total_cycles;
@@ -509,6 +579,10 @@ static void on_measure_done(uv_timer_t *t) {
     printf("RESULT mode=pingpong server=%s conns=%u size=%zu secs=%.3f msgs=%" PRIu64
            " msgs_per_s=%.0f%s\n",
            server_name, nconns, msg_size, secs, count, (double)count / secs, cpu);
+  else if (mode == MODE_LINES)
+    printf("RESULT mode=lines server=%s conns=%u batch=%u secs=%.3f msgs=%" PRIu64
+           " msgs_per_s=%.0f%s\n",
+           server_name, nconns, batch, secs, count, (double)count / secs, cpu);
   else if (mode == MODE_CONNECT)
     printf("RESULT mode=connect server=%s conns=%u size=%zu secs=%.3f done=%" PRIu64
            " conns_per_s=%.0f%s\n",
@@ -553,6 +627,7 @@ static void on_connect(uv_connect_t *req, int status) {
   uv_read_cb read_cb = mode == MODE_PINGPONG  ? pp_on_read
                        : mode == MODE_STREAM  ? st_on_read
                        : mode == MODE_CONNECT ? cc_on_read
+                       : mode == MODE_LINES   ? ln_on_read
                                               : idle_on_read;
   int r = uv_tcp_nodelay(&c->tcp, 1);
   if (r == 0)
@@ -571,6 +646,8 @@ static void on_connect(uv_connect_t *req, int status) {
     pp_send(c);
   else if (mode == MODE_STREAM)
     st_pump(c);
+  else if (mode == MODE_LINES)
+    ln_send(c);
   if (stopping || ++nconnected < nconns) {
     if (mode == MODE_IDLE)
       idle_open_next();
@@ -634,10 +711,11 @@ static int freeport(void) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: loadgen pingpong|stream|connect|idle --port P [--host H] [--conns N]\n"
-                  "               [--size B] [--chunk B] [--inflight B] [--duration S]\n"
-                  "               [--warmup S] [--total N] [--sources K] [--max-pending P]\n"
-                  "               [--hold S] [--server-pid PID] [--server NAME]\n"
+  fprintf(stderr, "usage: loadgen pingpong|stream|connect|idle|lines --port P [--host H]\n"
+                  "               [--conns N] [--size B] [--batch N] [--chunk B]\n"
+                  "               [--inflight B] [--duration S] [--warmup S] [--total N]\n"
+                  "               [--sources K] [--max-pending P] [--hold S]\n"
+                  "               [--server-pid PID] [--server NAME]\n"
                   "       loadgen freeport [--host H]\n");
   exit(2);
 }
@@ -664,6 +742,8 @@ int main(int argc, char **argv) {
     mode = MODE_CONNECT;
   else if (strcmp(argv[1], "idle") == 0)
     mode = MODE_IDLE;
+  else if (strcmp(argv[1], "lines") == 0)
+    mode = MODE_LINES;
   else if (strcmp(argv[1], "freeport") == 0)
     is_freeport = 1;
   else
@@ -678,6 +758,8 @@ int main(int argc, char **argv) {
       port = (int)parse_num(opt, val, 1, 65535);
     else if (strcmp(opt, "--conns") == 0)
       nconns = (unsigned)parse_num(opt, val, 1, 100000);
+    else if (strcmp(opt, "--batch") == 0)
+      batch = (unsigned)parse_num(opt, val, 1, LINES_MAX_BATCH);
     else if (strcmp(opt, "--size") == 0)
       msg_size = (size_t)parse_num(opt, val, 1, 1 << 20);
     else if (strcmp(opt, "--chunk") == 0)
@@ -725,6 +807,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "loadgen: --sources needs a server on 127.0.0.0/8\n");
     return 2;
   }
+  if (mode == MODE_LINES)
+    /* one batch of requests, and its answers; sprintf writes a NUL past
+     * the last one */
+    msg_size = (size_t)batch * LINES_ANS_MAX + 1;
   conns = calloc(nconns, sizeof *conns);
   unsigned char *bufs = calloc(nconns, 2 * msg_size);
   chunk = malloc(chunk_size);

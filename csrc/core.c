@@ -30,6 +30,7 @@ int luaopen_net_core(lua_State *L) {
   net_open_errors(L);
   net_open_classes(L);
   net_open_stream(L);
+  net_open_framing(L);
   net_open_tcp(L);
   net_open_pipe(L);
   net_open_server(L);

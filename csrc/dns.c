@@ -6,17 +6,34 @@
 
 #include "net.h"
 
-typedef struct {
+/* Lookups in flight are listed on the loop binding (nl->lookups), so that
+ * lua_close can cancel those not yet started and the binding is freed only
+ * after the last one has come back. */
+typedef struct net_lookup {
   uv_getaddrinfo_t req;
   net_loop *nl;
   int cb_ref;
+  struct net_lookup *prev, *next;
 } net_lookup;
 
-/* cb(errno|nil, { {address=, family=4|6}, ... }) */
+static void lookup_unlink(net_lookup *lk) {
+  net_loop *nl = lk->nl;
+  if (lk->prev != NULL) {
+    lk->prev->next = lk->next;
+  } else {
+    nl->lookups = lk->next;
+  }
+  if (lk->next != NULL) lk->next->prev = lk->prev;
+  nl->lookups_len--;
+}
+
+/* cb(errno|nil, { {address=, family=4|6}, ... }). Once the Lua state is
+ * closing (nl->L is NULL) the answer goes nowhere: no call into Lua. */
 static void on_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   net_lookup *lk = (net_lookup *)req->data;
   net_loop *nl = lk->nl;
   lua_State *L = nl->L;
+  lookup_unlink(lk);
   if (L != NULL) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, lk->cb_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, lk->cb_ref);
@@ -51,6 +68,17 @@ static void on_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   }
   uv_freeaddrinfo(res);
   free(lk);
+  net_loop_settle(nl);
+}
+
+/* lua_close: lookups still queued for the thread pool are cancelled (their
+ * callbacks then come with UV_EAI_CANCELED); those already resolving
+ * finish in their thread. */
+void net_dns_cancel_all(net_loop *nl) {
+  for (net_lookup *lk = (net_lookup *)nl->lookups; lk != NULL; lk = lk->next) {
+    /* UV_EBUSY: already resolving; its callback comes when it is done */
+    (void)uv_cancel((uv_req_t *)&lk->req);
+  }
 }
 
 /* core.getaddrinfo(host, family(0|4|6), hints, cb) -> true | nil, errno */
@@ -75,6 +103,12 @@ static int l_getaddrinfo(lua_State *L) {
   if (rc != 0) {
     luaL_unref(L, LUA_REGISTRYINDEX, lk->cb_ref);
     free(lk);
+  } else {
+    lk->prev = NULL;
+    lk->next = (net_lookup *)nl->lookups;
+    if (lk->next != NULL) lk->next->prev = lk;
+    nl->lookups = lk;
+    nl->lookups_len++;
   }
   return net_push_uv_result(L, rc);
 }

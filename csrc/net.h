@@ -63,9 +63,17 @@ typedef struct net_link {
   const uv_handle_t *handle; /* for describing it */
 } net_link;
 
+/* The leading fields of luv's luv_ctx_t (see loop.c for what net reads
+ * and writes, and why the layout can be relied on). */
+typedef struct net_luv_ctx net_luv_ctx;
+
+/* Allocated with malloc, not as a userdata: at lua_close it must outlive
+ * the Lua state until every handle and lookup it owns has finished (when
+ * luv owns the loop, luv's teardown finishes them after ours). */
 typedef struct net_loop {
   uv_loop_t *loop;
-  lua_State *L;        /* the main thread: every callback runs on it */
+  lua_State *L;        /* the main thread: every callback runs on it;
+                        * NULL once the Lua state is closing */
   int hook_refs[NET_HOOK_COUNT];
   int ticks_ref;       /* registry ref of the deferred-callback queue */
   lua_Integer ticks_head, ticks_tail;
@@ -77,9 +85,20 @@ typedef struct net_loop {
   net_link open;       /* list head of open handles */
   uv_check_t immediate_check; /* runs setImmediate callbacks */
   uv_idle_t immediate_idle;   /* keeps the poll phase from blocking */
+  uv_idle_t tick_idle;        /* drains ticks queued outside net's callbacks */
   int immediate_ref;          /* the Lua function that runs immediates */
   void *timer_pool;           /* stopped timers kept for reuse (timer.c) */
   int timer_pool_len;
+  /* sharing the loop with luv, and the end of the state (loop.c) */
+  net_luv_ctx *luv;    /* luv's context when luv runs on this loop, or NULL */
+  int owns_loop;       /* net picked the loop (else luv or a host did) */
+  int running;         /* net.run is inside uv_run */
+  int closed;          /* the Lua state closed: free once nothing is left */
+  int reaping;         /* the last close that frees this struct is queued */
+  int own_handles_open; /* of the three handles above */
+  int *freed_flag;     /* set to 1 when the struct is freed (loop_gc waits) */
+  void *lookups;       /* getaddrinfo requests in flight (dns.c) */
+  int lookups_len;
   char read_buf[NET_READ_BUF_SIZE];
 } net_loop;
 
@@ -126,8 +145,8 @@ typedef struct net_handle {
   int inflight_behind; /* of those, the ones queued behind the first (end()
                         * hands every queued write over so the FIN follows
                         * them): in Node they would still be buffered */
-  uv_connect_t connect_req;
-  uv_shutdown_t shutdown_req;
+  /* requests are made when used: most handles never connect (accepted)
+   * and shut down once */
 } net_handle;
 
 enum { NET_OBJ_SOCKET = 1, NET_OBJ_SERVER = 2 };
@@ -190,6 +209,12 @@ int net_call(net_loop *nl, int nargs);  /* pcall fn+args on top; 0 on success */
 void net_tick_push(net_loop *nl, int nargs); /* defer fn+args on top */
 void net_push_hook(net_loop *nl, enum net_hook hook);
 void net_open_loop(lua_State *L);
+/* after the state closed: free the binding once the last handle or lookup
+ * has finished (call after a count dropped) */
+void net_loop_settle(net_loop *nl);
+/* a Lua call made now would run (not dropped: no error on its way out of
+ * net.run, the state not closing) */
+int net_loop_takes_calls(net_loop *nl);
 /* luaL_setfuncs into the table on top, with the loop as upvalue 1 */
 void net_setfuncs(lua_State *L, const luaL_Reg *funcs);
 /* core[name] = a new table of funcs (an internal table of entry points) */
@@ -200,6 +225,7 @@ void net_open_classes(lua_State *L);
 net_obj *net_obj_check(lua_State *L, int idx);   /* a socket or a server */
 net_sock *net_sock_check(lua_State *L, int idx); /* a socket */
 net_sock *net_sock_new(lua_State *L);             /* pushed */
+void net_push_refs(lua_State *L, int obj_idx);    /* its refs table, made if need be */
 /* the open (not closing) handle of the object at idx, or NULL */
 net_handle *net_handle_of(lua_State *L, int idx);
 /* the open handle, if it is of `kind` (NET_H_TCP or NET_H_PIPE), or NULL */
@@ -212,7 +238,8 @@ int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
 int net_push_self(net_handle *h);
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
 void net_on_connect(uv_connect_t *req, int status);
-void net_connect_started(net_handle *h);
+/* a connect request for h, or NULL (out of memory); net_on_connect frees it */
+uv_connect_t *net_connect_req(net_handle *h);
 
 /* errors.c: the one result convention of every C entry point that can
  * fail: true (or the value asked for), or nil and a libuv errno */
@@ -223,6 +250,14 @@ int net_push_uv_result(lua_State *L, int status);
 void net_open_stream(lua_State *L);
 void net_stream_closed(net_sock *s, int status); /* the handle is gone */
 void net_sock_free_buffers(net_sock *s);
+/* for framing.c: drop n buffered bytes (and read on below the mark); the
+ * bytes holding `len` of Node's length; read on past the mark */
+void net_stream_consume(lua_State *L, net_sock *s, size_t n);
+size_t net_stream_front_bytes(const net_sock *s, size_t len);
+int net_stream_read_more(net_sock *s);
+
+/* framing.c: core.framing, receive's patterns cut in C (net.promises) */
+void net_open_framing(lua_State *L);
 
 /* idle.c: a socket's idle timeout */
 int net_idle_set(lua_State *L, net_sock *s, uint64_t ms); /* socket at index 1 */
@@ -238,6 +273,7 @@ void net_open_pipe(lua_State *L);
 void net_open_server(lua_State *L);
 void net_open_timer(lua_State *L);
 void net_open_dns(lua_State *L);
+void net_dns_cancel_all(net_loop *nl); /* at lua_close */
 void net_open_addresses(lua_State *L);
 
 /* sockaddr helpers (tcp.c) */

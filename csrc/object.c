@@ -135,14 +135,18 @@ void net_report_status(net_handle *h, enum net_hook hook, int status, int deferr
   }
 }
 
-void net_connect_started(net_handle *h) {
+uv_connect_t *net_connect_req(net_handle *h) {
+  uv_connect_t *req = (uv_connect_t *)malloc(sizeof(uv_connect_t));
+  if (req == NULL) return NULL;
+  req->data = h;
   h->flags |= NET_H_CONNECTING;
-  h->connect_req.data = h;
+  return req;
 }
 
 /* uv_connect_cb of TCP and pipe connects alike */
 void net_on_connect(uv_connect_t *req, int status) {
   net_handle *h = (net_handle *)req->data;
+  free(req);
   h->flags &= ~NET_H_CONNECTING;
   /* an attempt the socket has moved on from (closed at its timeout) */
   if (h->obj == NULL || h->obj->h != h) return;
@@ -198,14 +202,26 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   return h;
 }
 
+/* The refs table (write buffers and callbacks C keeps alive) is made on
+ * the first write that needs it: many sockets never queue a write. */
+void net_push_refs(lua_State *L, int obj_idx) {
+  obj_idx = lua_absindex(L, obj_idx);
+  if (lua_getiuservalue(L, obj_idx, UV_REFS) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, obj_idx, UV_REFS);
+  }
+}
+
 static net_obj *obj_new(lua_State *L, const char *mt, size_t size, int type) {
   net_obj *obj = (net_obj *)lua_newuserdatauv(L, size, 3);
   memset(obj, 0, size);
   obj->type = type;
-  for (int i = 1; i <= 3; i++) {
-    lua_newtable(L);
-    lua_setiuservalue(L, -2, i);
-  }
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, UV_FIELDS);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, UV_PRIVATE);
   luaL_setmetatable(L, mt);
   return obj;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -92,17 +93,22 @@ static int l_connect(lua_State *L) {
   if (h == NULL) return net_push_uv_result(L, UV_EBADF);
   rc = to_sockaddr_un(path, len, &sa, &salen);
   if (rc != 0) return net_push_uv_result(L, rc);
-  net_connect_started(h);
 #if UV_VERSION_HEX >= 0x012e00
   (void)fd;
-  rc = uv_pipe_connect2(&h->connect_req, &h->u.pipe, path, len, UV_PIPE_NO_TRUNCATE,
-                        net_on_connect);
-  if (rc != 0) h->flags &= ~NET_H_CONNECTING;
+  uv_connect_t *req = net_connect_req(h);
+  if (req == NULL) return net_push_uv_result(L, UV_ENOMEM);
+  rc = uv_pipe_connect2(req, &h->u.pipe, path, len, UV_PIPE_NO_TRUNCATE, net_on_connect);
+  if (rc != 0) {
+    h->flags &= ~NET_H_CONNECTING;
+    free(req);
+  }
   return net_push_uv_result(L, rc);
 #else
   if (path[0] != '\0') {
+    uv_connect_t *req = net_connect_req(h);
+    if (req == NULL) return net_push_uv_result(L, UV_ENOMEM);
     /* returns nothing: a failure reaches net_on_connect */
-    uv_pipe_connect(&h->connect_req, &h->u.pipe, path, net_on_connect);
+    uv_pipe_connect(req, &h->u.pipe, path, net_on_connect);
     return net_push_uv_result(L, 0);
   }
   /* abstract name: a Unix connect completes (or fails) at once; reported
@@ -112,16 +118,12 @@ static int l_connect(lua_State *L) {
     uv_os_fd_t own;
     if (uv_fileno(&h->u.handle, &own) == 0) {
       rc = connect(own, (struct sockaddr *)&sa, salen) != 0 ? uv_translate_sys_error(errno) : 0;
-      h->flags &= ~NET_H_CONNECTING;
       net_report_status(h, NET_HOOK_CONNECT, rc, 1);
       return net_push_uv_result(L, 0);
     }
   }
   fd = unix_socket();
-  if (fd < 0) {
-    h->flags &= ~NET_H_CONNECTING;
-    return net_push_uv_result(L, fd);
-  }
+  if (fd < 0) return net_push_uv_result(L, fd);
   if (connect(fd, (struct sockaddr *)&sa, salen) != 0) {
     rc = uv_translate_sys_error(errno);
     close(fd);
@@ -129,7 +131,6 @@ static int l_connect(lua_State *L) {
     rc = uv_pipe_open(&h->u.pipe, fd);
     if (rc != 0) close(fd);
   }
-  h->flags &= ~NET_H_CONNECTING;
   net_report_status(h, NET_HOOK_CONNECT, rc, 1);
   return net_push_uv_result(L, 0);
 #endif

@@ -1,7 +1,38 @@
 /* server.c: listening and accepting. Each accepted connection becomes a
  * Socket userdata with its handle already open, handed to the connection
  * hook; the Lua layer decides (maxConnections, pauseOnConnect, ...). */
+#include <stdlib.h>
+
 #include "net.h"
+
+typedef union {
+  uv_handle_t handle;
+  uv_stream_t stream;
+  uv_tcp_t tcp;
+  uv_pipe_t pipe;
+} net_refused;
+
+static void free_refused(uv_handle_t *handle) { free(handle); }
+
+/* A connection no Lua call will take (an error is on its way out of
+ * net.run, which drops the calls of this loop pass): accept it and close
+ * it at once, so no Socket is made that nothing would ever close. */
+static void refuse_connection(uv_stream_t *server, int is_pipe) {
+  net_refused *c = (net_refused *)malloc(sizeof(*c));
+  int rc;
+  /* out of memory: the connection stays queued in libuv, which stops
+   * accepting on this server until it is closed */
+  if (c == NULL) return;
+  rc = is_pipe ? uv_pipe_init(server->loop, &c->pipe, 0) : uv_tcp_init(server->loop, &c->tcp);
+  if (rc != 0) {
+    free(c);
+    return;
+  }
+  /* accepted or not, the handle is closed: a failed accept leaves
+   * nothing open */
+  (void)uv_accept(server, &c->stream);
+  uv_close(&c->handle, free_refused);
+}
 
 static void on_connection(uv_stream_t *server, int status) {
   net_handle *h = (net_handle *)server->data;
@@ -9,6 +40,10 @@ static void on_connection(uv_stream_t *server, int status) {
   lua_State *L = nl->L;
   int err = 0;
   if (L == NULL) return;
+  if (!net_loop_takes_calls(nl) || nl->hook_refs[NET_HOOK_CONNECTION] == LUA_NOREF) {
+    if (status == 0) refuse_connection(server, (h->flags & NET_H_PIPE) != 0);
+    return;
+  }
   net_push_hook(nl, NET_HOOK_CONNECTION);
   if (!net_push_self(h)) {
     lua_pop(L, 1);

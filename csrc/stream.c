@@ -220,9 +220,9 @@ static void after_take(lua_State *L, net_sock *s) {
   if (rc != 0) luaL_error(L, "net: read start failed: %s", uv_strerror(rc));
 }
 
-/* Take n bytes off the front of the read buffer (n <= rlen). */
-static void take_bytes(lua_State *L, net_sock *s, size_t n) {
-  lua_pushlstring(L, s->rbuf + s->roff, n);
+/* Drop n bytes off the front of the read buffer (n <= rlen), keeping the
+ * chunk lengths and Node's length in step. */
+static void drop_bytes(net_sock *s, size_t n) {
   if (s->flags & NET_S_DECODE) {
     size_t units = utf16_units(s->rbuf + s->roff, n);
     s->runits = units < s->runits ? s->runits - units : 0;
@@ -240,6 +240,40 @@ static void take_bytes(lua_State *L, net_sock *s, size_t n) {
       n = 0;
     }
   }
+}
+
+/* Take n bytes off the front of the read buffer (n <= rlen). */
+static void take_bytes(lua_State *L, net_sock *s, size_t n) {
+  lua_pushlstring(L, s->rbuf + s->roff, n);
+  drop_bytes(s, n);
+}
+
+/* For framing.c (net.promises' receive), which cuts lines and counts out
+ * of the buffer itself: drop what it took, and read on below the mark. */
+void net_stream_consume(lua_State *L, net_sock *s, size_t n) {
+  drop_bytes(s, n);
+  after_take(L, s);
+}
+
+/* For framing.c: the bytes at the front holding `len` of Node's length
+ * (code units with setEncoding, else bytes). */
+size_t net_stream_front_bytes(const net_sock *s, size_t len) {
+  return (s->flags & NET_S_DECODE) ? units_to_bytes(s, len) : len;
+}
+
+/* For framing.c: a call waits for more than is buffered (a line or a
+ * count longer than the mark): read on even at or above the mark. The
+ * read callback stops again after each chunk there, so the buffer grows
+ * only while such a call asks. 0 or a libuv error. */
+int net_stream_read_more(net_sock *s) {
+  net_handle *h = s->base.h;
+  int rc;
+  s->flags |= NET_S_WANT_READ;
+  if (s->flags & (NET_S_EOF | NET_S_DESTROYED)) return 0;
+  if (!sock_connected(s) || (h->flags & NET_H_READING)) return 0;
+  rc = uv_read_start(&h->u.stream, on_alloc, on_read);
+  if (rc == 0) h->flags |= NET_H_READING;
+  return rc;
 }
 
 /* stream.takeChunk(sock) -> the first buffered chunk, or nil */
@@ -382,7 +416,7 @@ static void report_written(net_sock *s, net_loop *nl, net_wentry *entries, size_
     return;
   }
   int self = lua_gettop(L) - 1;
-  lua_getiuservalue(L, self, 2);
+  net_push_refs(L, self);
   int refs = lua_gettop(L);
   if (status < 0) {
     lua_pushinteger(L, status);
@@ -493,7 +527,7 @@ static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len,
     s->cap_pending = cap;
   }
   net_wentry *e = &s->pending[s->npending++];
-  lua_getiuservalue(L, 1, 2);
+  net_push_refs(L, 1);
   e->base = base;
   e->len = len;
   lua_pushvalue(L, 2);
@@ -547,7 +581,7 @@ static int l_write(lua_State *L) {
       if (s->queued >= s->whwm) s->flags |= NET_S_NEED_DRAIN;
       if (!done || has_cb || (s->flags & NET_S_NEED_DRAIN)) {
         net_wentry e = {data, len, LUA_NOREF, LUA_NOREF};
-        lua_getiuservalue(L, 1, 2);
+        net_push_refs(L, 1);
         lua_pushvalue(L, 2);
         e.data_ref = luaL_ref(L, -2);
         if (has_cb) {
@@ -635,7 +669,7 @@ static int l_flush(lua_State *L) {
   s->flags &= ~NET_S_HOLD;
   if (!sock_connected(s) || s->npending == 0) return 0;
   lua_settop(L, 1);
-  lua_getiuservalue(L, 1, 2);
+  net_push_refs(L, 1);
   lua_pushnil(L); /* slot 3: the first write's callback */
   if (s->corked == 0 && h->inflight == 0) {
     net_wentry first = s->pending[0];
@@ -747,7 +781,7 @@ static int l_destroy(lua_State *L) {
   if (!(s->flags & NET_S_HOLD)) return 0;
   s->flags &= ~NET_S_HOLD;
   lua_settop(L, 1);
-  lua_getiuservalue(L, 1, 2);
+  net_push_refs(L, 1);
   lua_newtable(L);
   for (size_t i = 0; i < s->npending; i++) {
     luaL_unref(L, 2, s->pending[i].data_ref);
@@ -774,7 +808,9 @@ static int l_reset(lua_State *L) {
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
-  net_report_status((net_handle *)req->data, NET_HOOK_SHUTDOWN, status, 0);
+  net_handle *h = (net_handle *)req->data;
+  free(req);
+  net_report_status(h, NET_HOOK_SHUTDOWN, status, 0);
 }
 
 /* stream.finish(sock): end() was called: no more writes are taken. */
@@ -796,8 +832,11 @@ static int l_shutdown(lua_State *L) {
   s->corked = 0;
   /* everything queued goes to libuv now: it orders the FIN after it */
   submit_pending(s);
-  h->shutdown_req.data = h;
-  rc = uv_shutdown(&h->shutdown_req, &h->u.stream, on_shutdown);
+  uv_shutdown_t *req = (uv_shutdown_t *)malloc(sizeof(uv_shutdown_t));
+  if (req == NULL) return net_push_uv_result(L, UV_ENOMEM);
+  req->data = h;
+  rc = uv_shutdown(req, &h->u.stream, on_shutdown);
+  if (rc != 0) free(req);
   return net_push_uv_result(L, rc);
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -207,9 +208,13 @@ static int l_connect(lua_State *L) {
     rc = to_sockaddr(ip, port, &ss);
   }
   if (rc != 0) return net_push_uv_result(L, rc);
-  net_connect_started(h);
-  rc = uv_tcp_connect(&h->connect_req, &h->u.tcp, (struct sockaddr *)&ss, net_on_connect);
-  if (rc != 0) h->flags &= ~NET_H_CONNECTING;
+  uv_connect_t *req = net_connect_req(h);
+  if (req == NULL) return net_push_uv_result(L, UV_ENOMEM);
+  rc = uv_tcp_connect(req, &h->u.tcp, (struct sockaddr *)&ss, net_on_connect);
+  if (rc != 0) {
+    h->flags &= ~NET_H_CONNECTING;
+    free(req);
+  }
   return net_push_uv_result(L, rc);
 }
 

@@ -150,6 +150,10 @@ static int m_start(lua_State *L) {
   tm->cb_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, 1);
   tm->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  /* Node's timers count from the present (its GetNow updates the loop's
+   * time), not from the loop's cached time, which is as old as the
+   * current callback (or the whole start-up, before the loop runs) */
+  uv_update_time(tm->nl->loop);
   int rc = uv_timer_start(&tm->t, on_timer, ms > 0 ? (uint64_t)ms : 0, rep > 0 ? (uint64_t)rep : 0);
   return net_push_uv_result(L, rc);
 }

@@ -257,6 +257,7 @@ describe('the idle timeout and write progress', function()
       assert.same({ 'timeout:connecting=false:writableLength>0:true', 'close:false' }, log.events)
       -- Node: about 590 ms (the kernel keeps taking bytes for a while after
       -- the reader pauses; then one to two timer periods)
-      assert.is_true(dt >= 298 * H.SCALE and dt < 1000 * H.SCALE, "'timeout' " .. tostring(dt) .. ' ms after the reader stopped')
+      assert.is_true(dt >= 298 * H.SCALE and dt < 1000 * H.SCALE,
+        "'timeout' " .. tostring(dt) .. ' ms after the reader stopped')
     end)
 end)

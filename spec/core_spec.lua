@@ -109,8 +109,18 @@ describe('errors in callbacks', function()
     assert.is_false(ok)
     assert.is_true(net.Error.is(err))
     assert.equal('ECONNREFUSED', err.code)
-    assert.equal(s, s)
-    H.run(1000) -- let the socket finish closing
+    -- the fields and the socket's state are Node's (node: uncaughtException
+    -- sees syscall 'connect', errno -111, and a destroyed, closed socket)
+    assert.equal('connect', err.syscall)
+    assert.equal('127.0.0.1', err.address)
+    assert.equal(1, err.port)
+    assert.equal('integer', math.type(err.port))
+    assert.equal(-111, err.errno)
+    assert.equal('Error: connect ECONNREFUSED 127.0.0.1:1', tostring(err))
+    assert.is_true(s.destroyed)
+    assert.is_false(s.connecting)
+    assert.equal('closed', s.readyState)
+    H.run(1000) -- let the socket finish closing; no handle may be left
   end)
 end)
 

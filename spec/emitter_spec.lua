@@ -270,6 +270,38 @@ describe('EventEmitter', function()
     assert.equal(0, e:listenerCount('x'))
   end)
 
+  it("nil and NaN are event names too, kept as Node names them ('undefined', 'NaN')", function()
+    local e = net.EventEmitter()
+    local log = H.log()
+    e:on('newListener', function(n) log('new:' .. (n ~= n and 'NaN' or tostring(n)) .. ':' .. type(n)) end)
+    e:on(nil, function(a) log('undefined-listener:' .. a) end)
+    e:on(0 / 0, function(a) log('NaN-listener:' .. a) end)
+    e:emit(nil, 1)
+    e:emit('undefined', 2)
+    e:emit(0 / 0, 3)
+    e:emit('NaN', 4)
+    assert.same({ 'new:nil:nil', 'new:NaN:number', 'undefined-listener:1', 'undefined-listener:2',
+      'NaN-listener:3', 'NaN-listener:4' }, { table.unpack(log.events, 1, 6) })
+    assert.same({ 'newListener', 'undefined', 'NaN' }, e:eventNames())
+    assert.same({ 1, 1 }, { e:listenerCount(nil), e:listenerCount('NaN') })
+    local f = function() end
+    e:once(nil, f)
+    e:prependListener(0 / 0, f)
+    assert.same({ 2, 2 }, { #e:listeners('undefined'), #e:rawListeners(0 / 0) })
+    e:off(nil, f)
+    e:removeListener('NaN', f)
+    e:removeAllListeners('undefined')
+    assert.same({ 'newListener', 'NaN' }, e:eventNames())
+  end)
+
+  it('extend() on something that is not a class raises a TypeError, as `class X extends 0` does', function()
+    for _, case in ipairs({ { 0, '0' }, { nil, 'undefined' }, { 'x', 'x' }, { true, 'true' } }) do
+      local err = fail_code(net.EventEmitter.extend, case[1])
+      assert.same({ 'TypeError', 'Class extends value ' .. case[2] .. ' is not a constructor or null' },
+        { err.name, err.message })
+    end
+  end)
+
   it('extend() makes classes whose instances are separate emitters', function()
     local X = net.EventEmitter:extend()
     function X:hello()

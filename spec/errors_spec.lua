@@ -39,6 +39,24 @@ describe('net.Error', function()
     assert.is_true(net.Error.is(e2))
   end)
 
+  it('net.Error(message, fields) ignores fields that are not a table, as Error(message, options) does', function()
+    for _, v in ipairs({ true, 5, 'x', print, io.stdout }) do
+      local e = net.Error('m', v)
+      assert.same({ 'Error', 'm' }, { e.name, e.message })
+      assert.is_true(net.Error.is(e))
+    end
+  end)
+
+  it("ERR_OUT_OF_RANGE shows infinities as Node does ('Infinity', no digit separators)", function()
+    local errors = require('net.errors')
+    assert.equal('The value of "x" is out of range. It must be an integer. Received Infinity',
+      errors.outOfRange('x', 'an integer', 1 / 0).message)
+    assert.equal('The value of "x" is out of range. It must be an integer. Received -Infinity',
+      errors.outOfRange('x', 'an integer', -1 / 0).message)
+    assert.equal('The value of "x" is out of range. It must be >= 0. Received 4_294_967_297',
+      errors.outOfRange('x', '>= 0', 2 ^ 32 + 1).message)
+  end)
+
   it('net.Error.is tells error values from anything else', function()
     assert.is_true(net.Error.is(net.Error('x')))
     assert.is_false(net.Error.is({ message = 'x', code = 'EX' }))

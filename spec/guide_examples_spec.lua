@@ -3,8 +3,8 @@
 -- output checked. Servers run in the background while clients (other
 -- example programs, or sockets of this spec) talk to them.
 --
--- Not run here yet: sequential.lua (net.promises) and with-luv.lua (net on
--- luv's loop), which need parts of the module still being built.
+-- Not run here yet: with-luv.lua (net on luv's loop), which needs a part
+-- of the module still being built.
 local net = require('net')
 local H = require('spec.helper')
 
@@ -244,6 +244,16 @@ describe('guide: exercises', function()
     server.stop()
     os.remove(path)
     assert.equal('OK\nblue\nNIL\nERROR unknown command\nBYE\n', table.concat(got))
+  end)
+end)
+
+describe('guide: the sequential style', function()
+  it('sequential.lua: the echo server and client as tasks, answers in order (exit 0)', function()
+    local out, status = run('sequential.lua')
+    local port = out:match('^listening on port (%d+)\n')
+    assert.is_not_nil(port, out)
+    assert.equal('listening on port ' .. port .. '\necho: one\necho: two\necho: three\n', out)
+    assert.equal(0, status)
   end)
 end)
 

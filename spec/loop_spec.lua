@@ -1,13 +1,27 @@
 -- net.run and what runs when: Node's order (`node spec/node/loop.js`) and
 -- Node's uncaught-exception behaviour (nothing else runs after the error).
 local net = require('net')
+local core = require('net.core')
 local timers = require('net.timers')
 local H = require('spec.helper')
 
 describe('loop', function()
-  it('net.run() returns at once when nothing is scheduled', function()
-    net.run()
-    net.run('default')
+  it('net.run() returns at once, false (nothing left), when nothing is scheduled', function()
+    -- an unref'd guard does not keep the loop alive; should a run block on
+    -- something, it fires, closes everything and is seen in `guarded`
+    local guarded = false
+    local guard = timers.setTimeout(function()
+      guarded = true
+      core.closeAll()
+    end, 2000 * H.SCALE)
+    guard:unref()
+    assert.is_false(net.run())
+    assert.is_false(net.run('default'))
+    assert.is_false(net.run('once'))
+    assert.is_false(net.run('nowait'))
+    assert.is_false(guarded)
+    assert.equal(0, (core.handleCount()))
+    timers.clearTimeout(guard)
   end)
 
   it('net.run() returns once the last referenced callback has run', function()
@@ -30,6 +44,19 @@ describe('loop', function()
     assert.is_false(fired)
     H.run(2000)
     assert.is_true(fired)
+  end)
+
+  it("net.run(mode): a mode other than 'default', 'once', 'nowait' raises at once (validateOneOf's words)", function()
+    local err = H.raises(net.run, 5)
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'TypeError',
+      'The "mode" argument must be of type string. Received type number (5)' }, { err.code, err.name, err.message })
+    err = H.raises(net.run, 'x')
+    assert.same({ 'ERR_INVALID_ARG_VALUE', 'TypeError',
+      "The argument 'mode' must be one of: 'default', 'once', 'nowait'. Received 'x'" },
+      { err.code, err.name, err.message })
+    H.raises(net.run, {})
+    H.raises(net.run, 0 / 0)
+    for _, mode in ipairs({ 'default', 'once', 'nowait' }) do net.run(mode) end
   end)
 
   it('a Lua error in a callback stops the loop and leaves net.run() with its traceback', function()

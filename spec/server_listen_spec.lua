@@ -120,6 +120,75 @@ describe('server listen forms', function()
     assert.same({ 511, 7, 9 }, q)
   end)
 
+  -- Node hands `backlog || 511` to its C++ listen, which reads an int32;
+  -- a negative backlog argument is no backlog (toNumber), a negative option
+  -- goes to the kernel, which makes it somaxconn
+  it('a backlog that is not a whole number reaches the kernel as Node reads it (ToInt32)', function()
+    local cases = {
+      { { 0.5 } }, { { 1 / 0 } }, { { 0 / 0 } }, { { -1 } },
+      { nil, 2 ^ 32 + 5 }, { nil, 7.9 },
+    }
+    local q = {}
+    local function one(i)
+      if i > #cases then return end
+      local s = net.createServer()
+      local function then_()
+        q[i] = send_q(s:address().port)
+        s:close(function() one(i + 1) end)
+      end
+      if cases[i][1] then
+        s:listen(0, '127.0.0.1', cases[i][1][1], then_)
+      else
+        s:listen({ port = 0, host = '127.0.0.1', backlog = cases[i][2] }, then_)
+      end
+    end
+    one(1)
+    H.run(3000)
+    assert.same({ 0, 0, 511, 511, 5, 7 }, q)
+  end)
+
+  it("listen(path, 1/0) and listen(0, 0.5) listen (a backlog of 0), as Node's do", function()
+    local path = tmp('inf')
+    local log = H.log()
+    local s = net.createServer()
+    s:listen(path, 1 / 0, function()
+      log('path:' .. tostring(s:address() == path))
+      s:close(function()
+        s:listen(0, 0.5, function() log('port:' .. math.type(s:address().port)); s:close() end)
+      end)
+    end)
+    H.run(2000)
+    assert.same({ 'path:true', 'port:integer' }, log.events)
+  end)
+
+  it('listen(io.stdout): not a handle it can take: an EINVAL error event, later, as Node gives for a file', function()
+    local log = H.log()
+    local s = net.createServer()
+    s:on('error', function(e) log({ e.code, e.syscall, e.message, e.address, e.port }) end)
+    s:on('listening', function() log('listening!?') end)
+    assert.equal(s, s:listen(io.stdout))
+    log('returned')
+    H.run(2000)
+    assert.same({ 'returned', { 'EINVAL', 'listen', 'listen EINVAL: invalid argument' } }, log.events)
+    assert.is_false(s.listening)
+  end)
+
+  it('a second listen() cancels a first one whose bind is still deferred; the second one wins', function()
+    local path = tmp('second')
+    local log = H.log()
+    local s = net.createServer()
+    s:on('listening', function()
+      log('listening:' .. tostring(s:address() == path))
+      timers.setTimeout(function() s:close() end, 50)
+    end)
+    s:on('error', function(e) log('error:' .. tostring(e.code)) end)
+    s:on('close', function() log('close') end)
+    s:listen(0, '127.0.0.1')
+    s:listen(path)
+    H.run(2000)
+    assert.same({ 'listening:true', 'close' }, log.events)
+  end)
+
   it('exclusive = true listens and serves as usual outside a cluster', function()
     local got, addr
     local s = net.createServer(function(c) c:end_('x') end)

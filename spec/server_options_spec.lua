@@ -146,6 +146,32 @@ describe('server options', function()
       end)
   end)
 
+  describe('keepAliveInitialDelay', function()
+    it('must be a number (raised at once); a negative one or NaN is 0 (the system default stays)', function()
+      local err = H.raises(net.createServer, { keepAlive = true, keepAliveInitialDelay = 'x' })
+      assert.same({ 'ERR_INVALID_ARG_TYPE', 'TypeError',
+        [[The "options.keepAliveInitialDelay" property must be of type number. Received type string ('x')]] },
+        { err.code, err.name, err.message })
+      local f = assert(io.open('/proc/sys/net/ipv4/tcp_keepalive_time'))
+      local system_idle = math.tointeger(f:read('n'))
+      f:close()
+      local got = {}
+      local delays = { -5000, 0 / 0 }
+      local i = 0
+      local function one()
+        i = i + 1
+        if not delays[i] then return end
+        local s = accept_one({ keepAlive = true, keepAliveInitialDelay = delays[i] }, function(c)
+          got[i] = { core.tcp.sockopt(c, 'SO_KEEPALIVE'), core.tcp.sockopt(c, 'TCP_KEEPIDLE') }
+        end)
+        s:on('close', one)
+      end
+      one()
+      H.run(3000)
+      assert.same({ { 1, system_idle }, { 1, system_idle } }, got)
+    end)
+  end)
+
   -- blockList: from the latest docs and Node's test-net-server-blocklist.js;
   -- a blocked connection is closed at once, with no 'connection' and no 'drop'.
   -- What the client sees is what a v20 server that destroys the connection at

@@ -393,6 +393,52 @@ describe('socket:connect', function()
     end
   end)
 
+  -- Node's answers: `node spec/node/happy_eyeballs.js` ('setDefaultAutoSelectFamily(v) / ...')
+  describe('the Happy Eyeballs defaults', function()
+    it('get: true and 250; setDefaultAutoSelectFamily takes booleans only and keeps the old value on error', function()
+      assert.same({ true, 250 }, { net.getDefaultAutoSelectFamily(), net.getDefaultAutoSelectFamilyAttemptTimeout() })
+      local B = 'The "value" argument must be of type boolean. Received '
+      for _, case in ipairs({ { 1, 'type number (1)' }, { 'true', "type string ('true')" }, { nil, 'undefined' },
+        { 0, 'type number (0)' } }) do
+        local err = H.raises(net.setDefaultAutoSelectFamily, case[1])
+        assert.same({ 'ERR_INVALID_ARG_TYPE', 'TypeError', B .. case[2] }, { err.code, err.name, err.message })
+        assert.is_true(net.getDefaultAutoSelectFamily())
+      end
+      net.setDefaultAutoSelectFamily(false)
+      assert.is_false(net.getDefaultAutoSelectFamily())
+      net.setDefaultAutoSelectFamily(true)
+      assert.is_true(net.getDefaultAutoSelectFamily())
+    end)
+
+    it('setDefaultAutoSelectFamilyAttemptTimeout: an int32 >= 1, 1..9 are 10; the old value kept on error', function()
+      local R = 'The value of "value" is out of range. It must be '
+      local T = 'The "value" argument must be of type number. Received '
+      for _, case in ipairs({
+        { 0, 'ERR_OUT_OF_RANGE', R .. '>= 1 && <= 2147483647. Received 0' },
+        { -1, 'ERR_OUT_OF_RANGE', R .. '>= 1 && <= 2147483647. Received -1' },
+        { 0.5, 'ERR_OUT_OF_RANGE', R .. 'an integer. Received 0.5' },
+        { 0 / 0, 'ERR_OUT_OF_RANGE', R .. 'an integer. Received NaN' },
+        { 1 / 0, 'ERR_OUT_OF_RANGE', R .. 'an integer. Received Infinity' },
+        { 2 ^ 31, 'ERR_OUT_OF_RANGE', R .. '>= 1 && <= 2147483647. Received 2147483648' },
+        { 100.5, 'ERR_OUT_OF_RANGE', R .. 'an integer. Received 100.5' },
+        { '100', 'ERR_INVALID_ARG_TYPE', T .. "type string ('100')" },
+        { nil, 'ERR_INVALID_ARG_TYPE', T .. 'undefined' },
+        { true, 'ERR_INVALID_ARG_TYPE', T .. 'type boolean (true)' },
+      }) do
+        local err = H.raises(net.setDefaultAutoSelectFamilyAttemptTimeout, case[1])
+        assert.same({ case[2], case[3] }, { err.code, err.message })
+        assert.equal(250, net.getDefaultAutoSelectFamilyAttemptTimeout())
+      end
+      local got = {}
+      for _, v in ipairs({ 1, 9, 10, 11, 2 ^ 31 - 1, 250 }) do
+        net.setDefaultAutoSelectFamilyAttemptTimeout(v)
+        got[#got + 1] = net.getDefaultAutoSelectFamilyAttemptTimeout()
+      end
+      assert.same({ 10, 10, 10, 11, 2147483647, 250 }, got)
+      assert.equal('integer', math.type(net.getDefaultAutoSelectFamilyAttemptTimeout()))
+    end)
+  end)
+
   describe('reconnecting', function()
     it("after 'close': connecting again, a fresh stream with counters from 0, each cb once", function()
       local log = H.log()

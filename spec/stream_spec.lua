@@ -67,6 +67,13 @@ describe('stream', function()
       }, log.events)
     end)
 
+    it('hex text stops at the first pair that is not two hex digits, as Buffer.from(s, "hex")', function()
+      local encode = require('net.encoding').encode
+      local got = {}
+      for _, s in ipairs({ '-1', ' 7', '0a-1ff', 'abc', '+1', '0x10', 'ffG0' }) do got[#got + 1] = encode(s, 'hex') end
+      assert.same({ '', '', '\10', '\171', '', '', '\255' }, got)
+    end)
+
     it('hex and base64 decode the string; latin1 encodes UTF-8 text as Node does', function()
       local got, cb_err = {}, 'not called'
       serve(function(c)

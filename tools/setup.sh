@@ -7,9 +7,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 # the build, the test runner, and what some specs use as a peer process's
-# tools (LuaSocket and LuaFileSystem for inherited fds, iproute2's ss)
+# tools (LuaSocket and LuaFileSystem for inherited fds, iproute2's ss), and
+# luv, which the specs run on the same loop as net
 PACKAGES=(lua5.4 liblua5.4-dev libuv1-dev lua-busted cmake make gcc pkg-config
-          lua-socket lua-filesystem iproute2)
+          lua-socket lua-filesystem iproute2 lua-luv)
 
 missing=()
 for p in "${PACKAGES[@]}" ${EXTRA_PACKAGES:-}; do

@@ -26,6 +26,15 @@ end
 -- (eventNames() lists them as Node does); never a string, so never an event.
 local ORDER = setmetatable({}, { __name = 'event order' })
 
+-- Event names nil and NaN cannot be table keys; they are kept under the
+-- names Node gives them (it turns every name into a string): emitter:on(nil,
+-- fn) is Node's on(undefined, fn), and emit(nil) or emit('undefined') calls fn.
+local function key(name)
+  if name == nil then return 'undefined' end
+  if name ~= name then return 'NaN' end
+  return name
+end
+
 local function is_single(h)
   return type(h) == 'function' or getmetatable(h) == Once
 end
@@ -50,10 +59,11 @@ local function events_of(self)
   return ev
 end
 
-local function add(self, name, l, prepend)
+local function add(self, given, l, prepend)
+  local name = key(given)
   local ev = events_of(self)
   if ev.newListener ~= nil then
-    self:emit('newListener', name, unwrap(l))
+    self:emit('newListener', given, unwrap(l))
   end
   local cur = ev[name]
   if cur == nil then
@@ -99,7 +109,7 @@ function EventEmitter:prependListener(name, fn)
 end
 
 local function once_wrapper(self, name, fn)
-  return setmetatable({ target = self, name = name, listener = fn, fired = false }, Once)
+  return setmetatable({ target = self, name = key(name), listener = fn, fired = false }, Once)
 end
 
 function EventEmitter:once(name, fn)
@@ -112,8 +122,9 @@ function EventEmitter:prependOnceListener(name, fn)
   return add(self, name, once_wrapper(self, name, fn), true)
 end
 
-function EventEmitter:removeListener(name, fn)
+function EventEmitter:removeListener(given, fn)
   check_listener(fn)
+  local name = key(given)
   local ev = self._events
   local cur = ev and ev[name]
   if cur == nil then return self end
@@ -140,7 +151,7 @@ function EventEmitter:removeListener(name, fn)
     end
   end
   if removed ~= nil and ev.removeListener ~= nil then
-    self:emit('removeListener', name, unwrap(removed))
+    self:emit('removeListener', given, unwrap(removed))
   end
   return self
 end
@@ -149,6 +160,7 @@ EventEmitter.off = EventEmitter.removeListener
 function EventEmitter:removeAllListeners(name)
   local ev = self._events
   if ev == nil then return self end
+  if name ~= nil then name = key(name) end -- nil: every event
   if ev.removeListener == nil then
     if name == nil then
       self._events = nil
@@ -184,7 +196,7 @@ end
 -- raised: the error value itself, as Node throws it.
 function EventEmitter:emit(name, ...)
   local ev = self._events
-  local h = ev and ev[name]
+  local h = ev and ev[key(name)]
   if h == nil then
     if name == 'error' then
       local err = ...
@@ -207,7 +219,7 @@ end
 
 function EventEmitter:listeners(name)
   local ev = self._events
-  local h = ev and ev[name]
+  local h = ev and ev[key(name)]
   if h == nil then return {} end
   if is_single(h) then return { unwrap(h) } end
   local out = {}
@@ -217,7 +229,7 @@ end
 
 function EventEmitter:rawListeners(name)
   local ev = self._events
-  local h = ev and ev[name]
+  local h = ev and ev[key(name)]
   if h == nil then return {} end
   if is_single(h) then return { h } end
   local out = {}
@@ -227,7 +239,7 @@ end
 
 function EventEmitter:listenerCount(name, fn)
   local ev = self._events
-  local h = ev and ev[name]
+  local h = ev and ev[key(name)]
   if h == nil then return 0 end
   local list = is_single(h) and { h } or h
   if fn == nil then return #list end
@@ -279,7 +291,12 @@ local function new_class(parent)
   })
 end
 
+-- The parent must be a class table (Node: `class X extends 0` is a TypeError).
 function EventEmitter.extend(parent)
+  if type(parent) ~= 'table' then
+    local shown = type(parent) == 'string' and parent or errors.inspect(parent)
+    errors.raise(errors.new('TypeError', nil, 'Class extends value ' .. shown .. ' is not a constructor or null'), 2)
+  end
   return new_class(parent)
 end
 

@@ -160,9 +160,11 @@ end
 local function hex_decode(s)
   local out = {}
   for i = 1, #s - 1, 2 do
-    local v = tonumber(s:sub(i, i + 1), 16)
-    if v == nil then break end
-    out[#out + 1] = char(v)
+    local pair = s:sub(i, i + 1)
+    -- two hex digits, or the end (Node stops at the first bad pair; tonumber
+    -- alone would take ' 7' or '-1')
+    if not pair:find('^%x%x$') then break end
+    out[#out + 1] = char(tonumber(pair, 16))
   end
   return concat(out)
 end

@@ -24,10 +24,12 @@ function Error.__tostring(e)
   return name .. ': ' .. msg
 end
 
--- net.Error(message[, fields]): fields are copied onto the error.
+-- net.Error(message[, fields]): fields are copied onto the error; fields
+-- that are not a table are ignored, as Node's Error ignores options that
+-- are not an object.
 function Error.new(message, fields)
   local e = { name = 'Error', message = message ~= nil and tostring(message) or '' }
-  if fields then
+  if type(fields) == 'table' then
     for k, v in pairs(fields) do e[k] = v end
   end
   return setmetatable(e, Error)
@@ -93,7 +95,8 @@ end
 -- range: Node's words ('>= 0 && <= 255'); integers past 2^32 get '_'s
 function M.outOfRange(name, range, received)
   local text
-  if type(received) == 'number' and received == math.floor(received) and math.abs(received) > 2 ^ 32 then
+  if type(received) == 'number' and received == math.floor(received) and math.abs(received) > 2 ^ 32
+      and math.abs(received) ~= math.huge then
     text = inspect.separated(inspect.number(received))
   elseif type(received) == 'string' then
     text = received

@@ -9,7 +9,7 @@ local server = require('net.server')
 local net = {}
 
 -- One table of hooks for every event C reports (csrc/net.h lists them).
-core.setHooks({
+local hooks = {
   data = socket.hooks.data,
   readable = socket.hooks.readable,
   eof = socket.hooks.eof,
@@ -23,7 +23,10 @@ core.setHooks({
     if st._isServer then return server.onHandleClosed(obj, st) end
     return socket.hooks.close(obj, st)
   end,
-})
+}
+core.setHooks(hooks)
+-- net.promises wraps some of them (its tasks wait on sockets and servers)
+core.luaHooks = hooks
 
 -- A class table: callable, with .new, and the methods for reading.
 local function class(new, methods)
@@ -54,8 +57,14 @@ function net.createConnection(...)
 end
 net.connect = net.createConnection
 
--- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait')
+-- net.run([mode]): run the loop ('default' until idle, 'once', 'nowait');
+-- a mode of another type or name raises as Node's validateOneOf would.
+local RUN_MODES = { default = true, once = true, nowait = true }
 function net.run(mode)
+  if mode ~= nil and not RUN_MODES[mode] then
+    if type(mode) ~= 'string' then errors.raise(errors.invalidArgType('mode', 'string', mode), 2) end
+    errors.raise(errors.invalidArgValue('mode', mode, "must be one of: 'default', 'once', 'nowait'"), 2)
+  end
   return core.run(mode)
 end
 
@@ -79,5 +88,16 @@ net.getDefaultAutoSelectFamily = connect.getDefaultAutoSelectFamily
 net.setDefaultAutoSelectFamily = connect.setDefaultAutoSelectFamily
 net.getDefaultAutoSelectFamilyAttemptTimeout = connect.getDefaultAutoSelectFamilyAttemptTimeout
 net.setDefaultAutoSelectFamilyAttemptTimeout = connect.setDefaultAutoSelectFamilyAttemptTimeout
+
+-- net.promises, loaded when first asked for (require('net.promises') too)
+setmetatable(net, {
+  __index = function(t, k)
+    if k == 'promises' then
+      local promises = require('net.promises')
+      rawset(t, k, promises)
+      return promises
+    end
+  end,
+})
 
 return net

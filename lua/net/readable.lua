@@ -281,6 +281,8 @@ function M.install(Socket, getters, setters)
       if n == nil or n ~= n then
         n = nil
       else
+        -- Node's computeNewHighWaterMark refuses more than 1 GiB
+        if n > 0x40000000 then errors.raise(errors.outOfRange('size', '<= 1GiB', n), 2) end
         n = math.tointeger(n >= 0 and math.floor(n) or math.ceil(n)) or 0
       end
     end

@@ -26,6 +26,13 @@ function M.new(options, listener)
     errors.raise(errors.invalidArgType('options', 'object', options))
   end
   options = options or {}
+  -- as Node's Server constructor: a number, and a negative one (or NaN,
+  -- which Node's ~~(delay / 1000) makes 0) is 0
+  local delay = options.keepAliveInitialDelay
+  if delay ~= nil and type(delay) ~= 'number' then
+    errors.raise(errors.invalidArgType('options.keepAliveInitialDelay', 'number', delay))
+  end
+  if delay ~= nil and (delay < 0 or delay ~= delay) then delay = 0 end
   local hwm = options.highWaterMark
   if hwm ~= nil and type(hwm) ~= 'number' then
     errors.raise(errors.invalidArgType('options.highWaterMark', 'number', hwm))
@@ -39,7 +46,7 @@ function M.new(options, listener)
   st.pauseOnConnect = options.pauseOnConnect == true
   st.noDelay = options.noDelay == true
   st.keepAlive = options.keepAlive == true
-  st.keepAliveInitialDelay = options.keepAliveInitialDelay or 0
+  st.keepAliveInitialDelay = delay or 0
   -- a negative highWaterMark means the default, as Node's
   st.highWaterMark = hwm ~= nil and hwm >= 0 and math.tointeger(hwm) or nil
   st.dropMaxConnection = false
@@ -149,7 +156,14 @@ local function listen_handle(server, st, options, backlog)
       ok, errno = nil, core.errno.EINVAL
     end
   elseif type(given) == 'userdata' then
-    ok, errno = handle.adopt(server, given)
+    -- only a Socket's or Server's handle can be taken; anything else (a
+    -- file, io.stdout) is Node's 'listen EINVAL' event
+    local mt = getmetatable(given)
+    if mt == core.classes.Socket.meta or mt == core.classes.Server.meta then
+      ok, errno = handle.adopt(server, given)
+    else
+      ok, errno = nil, core.errno.EINVAL
+    end
   else
     errors.raise(errors.invalidArgValue('options', options), 4)
   end
@@ -167,6 +181,30 @@ local function listen_handle(server, st, options, backlog)
     return
   end
   listening_ok(server, st)
+end
+
+-- JavaScript's ToInt32 of a number: NaN and infinities are 0; the rest is
+-- truncated and wrapped to 32 bits.
+local function int32(n)
+  if n ~= n or n == math.huge or n == -math.huge then return 0 end
+  local i = math.tointeger(math.fmod(n >= 0 and math.floor(n) or math.ceil(n), 4294967296))
+  if i < 0 then i = i + 4294967296 end
+  if i >= 2147483648 then i = i - 4294967296 end
+  return i
+end
+
+-- The backlog libuv gets: Node passes `backlog || 511` to its C++ listen,
+-- which reads it as an int32 (0.5 and 1/0 are 0, so they work).
+local function backlog_of(v)
+  if v == nil or v == false or v == 0 or v == '' or v ~= v then return DEFAULTS.backlog end
+  if type(v) == 'number' then return int32(v) end
+  if type(v) == 'string' then return int32(require('net.address').js.toNumber(v)) end
+  return v == true and 1 or 0
+end
+
+-- A backlog argument, as Node's toNumber: a number >= 0, else none.
+local function arg_backlog(v)
+  return type(v) == 'number' and v >= 0 and v or nil
 end
 
 -- listen's argument forms, as Node's normalizeArgs plus its backlog rules
@@ -189,18 +227,18 @@ local function normalize_listen(...)
   end
   -- listen(handle[, backlog][, cb]): only the argument sets the backlog
   -- (Node ignores options.backlog with an fd or handle)
-  local backlog_arg = type(args[2]) == 'number' and args[2] or nil
+  local backlog_arg = arg_backlog(args[2])
   if type(a1) == 'userdata' or BoundSocket.isBoundSocket(a1) then return { handle = a1 }, cb, backlog_arg end
   if type(a1) == 'table' then return a1, cb, backlog_arg end
   if type(a1) == 'string' and not validate.isPortLike(a1) then
-    return { path = a1, backlog = type(args[2]) == 'number' and args[2] or nil }, cb
+    return { path = a1, backlog = backlog_arg }, cb
   end
   local options = { port = a1 }
   if type(args[2]) == 'string' then
     options.host = args[2]
-    if type(args[3]) == 'number' then options.backlog = args[3] end
-  elseif type(args[2]) == 'number' then
-    options.backlog = args[2]
+    options.backlog = arg_backlog(args[3])
+  else
+    options.backlog = backlog_arg
   end
   return options, cb
 end
@@ -213,7 +251,11 @@ function Server:listen(...)
     errors.raise(errors.new('Error', 'ERR_SERVER_ALREADY_LISTEN',
       'Listen method has been called more than once without closing.'), 3)
   end
-  local backlog = options.backlog or DEFAULTS.backlog
+  -- every listen() call (as Node's _listeningId) cancels a bind an earlier
+  -- one deferred (a host still being looked up), even if this one raises
+  st._listenGen = (st._listenGen or 0) + 1
+  local gen = st._listenGen
+  local backlog = backlog_of(options.backlog)
   local signal = abort.check(options.signal, 'options.signal')
   if cb ~= nil then self:once('listening', cb) end
   st._closeRequested = false
@@ -225,7 +267,7 @@ function Server:listen(...)
   end
   local fd = options.fd
   if (math.type(fd) == 'integer' and fd >= 0) or options.handle ~= nil or options._handle ~= nil then
-    listen_handle(self, st, options, backlog_arg or DEFAULTS.backlog)
+    listen_handle(self, st, options, backlog_of(backlog_arg))
     return self
   end
   if options.path ~= nil and options.port == nil then
@@ -255,9 +297,6 @@ function Server:listen(...)
     errors.raise(errors.invalidArgType('hostname', 'string', host), 3)
   end
   local v6only, reuse = options.ipv6Only, options.reusePort
-  -- a close() before a deferred bind happens cancels it
-  st._listenGen = (st._listenGen or 0) + 1
-  local gen = st._listenGen
   if host == nil or host == '' then
     listen_tcp(self, st, nil, port, backlog, v6only, reuse)
   elseif host:match('^%d+%.%d+%.%d+%.%d+$') or host:find(':', 1, true) then

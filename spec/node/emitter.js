@@ -149,3 +149,18 @@ const show = (name, v) => console.log(name + ':', JSON.stringify(v));
   y.once('hello', (t) => log.push(t)); y.twice();
   show('extend-twice', [log, y.tag]);
 }
+{ // undefined and NaN as event names: Node turns names into strings ('undefined', 'NaN')
+  const e = new EventEmitter(); const log = [];
+  e.on('newListener', (n) => log.push('new:' + String(n) + ':' + typeof n));
+  e.on(undefined, (a) => log.push('undefined-listener:' + a));
+  e.on(NaN, (a) => log.push('NaN-listener:' + a));
+  e.emit(undefined, 1); e.emit('undefined', 2); e.emit(NaN, 3); e.emit('NaN', 4);
+  show('nil-names', [log, e.eventNames().slice(1), e.listenerCount(undefined), e.listenerCount('NaN')]);
+  e.removeAllListeners(undefined);
+  show('nil-names-removed', [e.eventNames().slice(1), e.listeners(NaN).length]);
+}
+{ // class X extends <not a class>
+  for (const [name, v] of [['0', 0], ['undefined', undefined], ["'x'", 'x'], ['true', true]]) {
+    try { eval('(class X extends v {})'); show('extends-' + name, 'ok'); } catch (x) { show('extends-' + name, [x.name, x.code, x.message]); }
+  }
+}

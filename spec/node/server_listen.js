@@ -226,6 +226,45 @@ add('bad host and path types', (done) => {
   }
   log(out.join('\n')); done();
 });
+add('backlog as Node reads it: ToInt32(backlog || 511); negative arguments are ignored', (done) => {
+  const cases = [['listen(0, host, 0.5)', [0.5]], ['listen(0, host, 1/0)', [Infinity]], ['listen(0, host, 0/0)', [NaN]],
+    ['listen(0, host, -1)', [-1]], ['listen({backlog: 2**32 + 5})', null, 2 ** 32 + 5],
+    ['listen({backlog: 7.9})', null, 7.9], ['listen({backlog: -3})', null, -3]];
+  const one = (i) => {
+    if (i === cases.length) return done();
+    const [name, args, opt] = cases[i];
+    const s = net.createServer();
+    const then = () => { log(name, sendQ(s.address().port)); s.close(() => one(i + 1)); };
+    if (args) s.listen(0, '127.0.0.1', ...args, then);
+    else s.listen({ port: 0, host: '127.0.0.1', backlog: opt }, then);
+  };
+  one(0);
+});
+add('listen(path, Infinity) and listen(0, 0.5) listen', (done) => {
+  const path = `/tmp/net-spec-${process.pid}-inf.sock`;
+  const s = net.createServer();
+  s.listen(path, Infinity, () => {
+    log('path, Infinity:', s.address() === path);
+    s.close(() => s.listen(0, 0.5, () => { log('0, 0.5:', typeof s.address().port); s.close(done); }));
+  });
+});
+add('listen(process.stdout): an EINVAL error event, later', (done) => {
+  const s = net.createServer();
+  const out = [];
+  s.on('error', (e) => { out.push(J([e.code, e.syscall, e.message, e.address, e.port])); log(J(out)); done(); });
+  s.listen(process.stdout);
+  out.push('returned');
+});
+add('a second listen() cancels the first one that still waits for its lookup', (done) => {
+  const path = `/tmp/net-spec-${process.pid}-second.sock`;
+  const s = net.createServer();
+  const out = [];
+  s.on('listening', () => { out.push('listening:' + (s.address() === path)); setTimeout(() => s.close(), 50); });
+  s.on('error', (e) => out.push('error:' + e.code));
+  s.on('close', () => { out.push('close'); log(J(out)); done(); });
+  s.listen(0, '127.0.0.1');
+  s.listen(path);
+});
 add('uncaught listen error', (done) => {
   process.once('uncaughtException', (e) => { log('uncaught:', e.code); done(); });
   net.createServer().listen(0, '192.0.2.1');

@@ -61,6 +61,15 @@ add('socket options (strace shows what is set on the accepted fd)', (done) => {
     s.listen(0, '127.0.0.1', () => { const c = net.connect(s.address().port, '127.0.0.1'); c.on('error', () => {}); c.resume(); });
   })();
 });
+add('keepAliveInitialDelay: a number or ERR_INVALID_ARG_TYPE at once; negative and NaN work (as 0)', (done) => {
+  try { net.createServer({ keepAlive: true, keepAliveInitialDelay: 'x' }); log('no throw!?'); } catch (e) { log(J([e.code, e.name, e.message])); }
+  const delays = [-5000, NaN];
+  (function one() {
+    const d = delays.shift(); if (d === undefined) { done(); return; }
+    const s = net.createServer({ keepAlive: true, keepAliveInitialDelay: d }, (c) => { log(String(d), 'connection ok'); c.destroy(); s.close(one); });
+    s.listen(0, '127.0.0.1', () => { const c = net.connect(s.address().port, '127.0.0.1'); c.on('error', () => {}); c.resume(); });
+  })();
+});
 add('blocked (simulated: the server closes the connection at once)', (done) => {
   const out = [];
   const s = net.createServer((c) => c.destroy());

@@ -190,3 +190,7 @@ add('bad-writes', (done) => {
   });
 });
 next();
+// hex text that is not all hex digits: decoding stops at the first bad pair
+for (const s of ['-1', ' 7', '0a-1ff', 'abc', '+1', '0x10', 'ffG0']) {
+  console.log('hex', JSON.stringify(s), Buffer.from(s, 'hex').toString('hex'));
+}

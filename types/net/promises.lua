@@ -10,20 +10,20 @@
 ---@class net.promises
 local netp = {}
 
----Runs `fn(...)` as a task, at once, until it first waits.
+---Runs `fn(...)` as a task, at once, until it first waits. An error escaping it leaves net.run().
 ---@param fn function
 ---@param ... any
 ---@return thread
 function netp.spawn(fn, ...) end
 
----Waits for 'connect'; with `timeout` the whole connect is bounded.
+---Waits for 'connect'; with `timeout` the whole connect (lookup and attempts) is bounded, and it stays the idle timeout.
 ---@param options net.NetConnectOptions|string|integer
 ---@param host? string
 ---@return net.Socket? socket
 ---@return "timeout"|"closed"|net.Error|nil err
 function netp.connect(options, host) end
 
----Makes a server and waits for 'listening'.
+---Makes a server and waits for 'listening' (no port, path or handle: a random port).
 ---@param options? net.PromisesListenOptions
 ---@return net.Server? server
 ---@return net.Error? err
@@ -33,11 +33,11 @@ function netp.listen(options) end
 ---@param emitter net.EventEmitter
 ---@param event any
 ---@return table? args The arguments, with their count in `n`.
----@return net.Error? err
+---@return any err What 'error' was emitted with, if it came first.
 function netp.once(emitter, event) end
 
----Waits `ms` milliseconds.
----@param ms number
+---Waits `ms` milliseconds (not a number from 1 to 2^31 - 1: 1 ms).
+---@param ms? number
 function netp.sleep(ms) end
 
 return netp

@@ -278,6 +278,7 @@ function Socket:unref() end
 -- net.promises adds these (docs/reference/promises.md).
 
 ---Waits for data: '*l' (default) a line, '*L' a line with its end, '*a' all, or n bytes.
+---Inside a net.promises task; failures are `nil, err, partial`.
 ---@param pattern? "*l"|"l"|"*L"|"L"|"*a"|"a"|integer
 ---@return string? data
 ---@return "closed"|"timeout"|net.Error|nil err
@@ -289,12 +290,13 @@ function Socket:receive(pattern) end
 function Socket:lines() end
 
 ---Writes `data` (or data:sub(i, j)) and waits for the buffer to drain below the high-water mark.
+---A task's sends leave together when it next waits or ends.
 ---@param data string
 ---@param i? integer
 ---@param j? integer
----@return integer? last
+---@return integer? last The index of the last byte sent.
 ---@return "closed"|"timeout"|net.Error|nil err
----@return integer? sent
+---@return integer? sent On failure 0; on "timeout" the index of the last byte taken (it stays queued).
 function Socket:send(data, i, j) end
 
 ---@alias net.SocketEvent
