@@ -321,7 +321,7 @@ idle_conns() {
     --sources "$SOURCES" --server "$SERVER_NAME" >"$log" 2>"$ERR_FILE" </dev/null &
   IDLE_PIDS+=($!)
   for ((i = 0; i < 1200; i++)); do # 120 s
-    grep -q '^RESULT ' "$log" && return 0
+    grep -qs '^RESULT ' "$log" && return 0 # -s: the shell may not have created it yet
     kill -0 "${IDLE_PIDS[-1]}" 2>/dev/null || server_failed "opening $n idle connections"
     sleep 0.1
   done
