@@ -1,5 +1,5 @@
 # Developer shortcuts; the quick start needs no make (see README.md).
-.PHONY: all example test asan valgrind bench bench-lines fuzz lint rock clean
+.PHONY: all example test asan valgrind bench bench-profile bench-lines fuzz lint rock clean
 
 all:
 	bash tools/setup.sh
@@ -16,9 +16,17 @@ asan:
 valgrind:
 	SANITIZE=valgrind ./run-tests.sh
 
+# the echo servers compared (bench/README.md); make bench ROUNDS=3
+ROUNDS ?= 1
 bench:
 	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
-	BUILD_DIR=$(CURDIR)/build-release bench/run-echo.sh
+	BUILD_DIR=$(CURDIR)/build-release ROUNDS=$(ROUNDS) bench/run-echo.sh
+
+# where a connection's bytes and microseconds go in the Lua server
+# (needs perf: apt-get install linux-perf; PERF=0 without the profiles)
+bench-profile:
+	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
+	BUILD_DIR=$(CURDIR)/build-release bench/profile-conn.sh
 
 # the line protocol three ways: net.promises, 'data' events, Node (bench/README.md)
 bench-lines:
