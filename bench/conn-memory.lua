@@ -94,8 +94,7 @@ local function breakdown(port, idle_f, idle_pid, base_lua, base_rss, rss_all)
   -- the listeners: _events, its ORDER list, the two closures and the
   -- upvalue they share
   for i = 1, N do
-    local fields = debug.getuservalue(socks[i], 1)
-    fields._events = nil
+    debug.setuservalue(socks[i], nil, 4) -- the listeners (csrc/object.c UV_EVENTS)
   end
   local no_events = full_gc()
   local events = live_lua - no_events
