@@ -119,9 +119,11 @@ local function write_impl(sock, st, data, enc, cb, from_end)
     data = encoding.encode(data, enc)
   end
   if st.writeAfterFIN and S.isEnded(sock) and not from_end then
-    -- Node's writeAfterFIN: the callback hears EPIPE; the socket goes
-    if cb then nextTick(cb, errors.new('Error', 'EPIPE', 'This socket has been ended by the other party')) end
-    sock:destroy()
+    -- Node's writeAfterFIN: the callback hears EPIPE, and the socket is
+    -- destroyed with it ('error', then close(true))
+    local err = errors.new('Error', 'EPIPE', 'This socket has been ended by the other party')
+    if cb then nextTick(cb, err) end
+    sock:destroy(err)
     return false
   end
   if S.isEnded(sock) then
