@@ -19,6 +19,7 @@ local net = require('net')
 local core = require('net.core')
 local timers = require('net.timers')
 local lfs = require('lfs')
+local H = require('spec.helper')
 
 local SEED = 20240611
 local CALLS = 80   -- random argument lists per method, object state
@@ -420,7 +421,8 @@ function Context:settle()
     pcall(timers.clearImmediate, t)
   end
   local deadline, open_then = core.newTimer(), nil
-  deadline:start(3000, 0, function()
+  -- (slow runs, ASan and valgrind, stretch it by NET_SPEC_SCALE)
+  deadline:start(math.floor(3000 * H.SCALE), 0, function()
     open_then = core.describeHandles()
     core.closeAll()
   end)
