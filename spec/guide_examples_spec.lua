@@ -2,9 +2,6 @@
 -- guide tells a reader to run it: in a child process, with a deadline, its
 -- output checked. Servers run in the background while clients (other
 -- example programs, or sockets of this spec) talk to them.
---
--- Not run here yet: with-luv.lua (net on luv's loop), which needs a part
--- of the module still being built.
 local net = require('net')
 local H = require('spec.helper')
 
@@ -25,10 +22,13 @@ end
 
 -- Starts a program in the background; :line() reads its next output line,
 -- :stop() ends it (SIGTERM to the process this spec started) and returns
--- the rest of its output.
+-- the rest of its output; :interrupt() sends SIGINT instead (Ctrl-C) and
+-- returns the rest of the output and the exit status.
 local function start(script, args, seconds)
-  -- the shell io.popen starts prints its pid, then becomes `timeout`
-  local cmd = string.format('echo $$; exec timeout %d stdbuf -oL lua5.4 %s%s %s 2>&1',
+  -- the shell io.popen starts prints its pid, then becomes `timeout`, which
+  -- passes a signal it gets on to the program once (--foreground: not to
+  -- its process group as well)
+  local cmd = string.format('echo $$; exec timeout --foreground %d stdbuf -oL lua5.4 %s%s %s 2>&1',
     deadline(seconds or 20), EX, script, args or '')
   local p = assert(io.popen(cmd))
   local pid = assert(tonumber(p:read('l')), 'no pid')
@@ -39,6 +39,12 @@ local function start(script, args, seconds)
     local rest = p:read('a')
     p:close()
     return rest
+  end
+  function proc.interrupt()
+    os.execute('kill -INT ' .. pid .. ' 2>/dev/null')
+    local rest = p:read('a')
+    local _, _, status = p:close()
+    return rest, status
   end
   return proc
 end
@@ -253,6 +259,31 @@ describe('guide: the sequential style', function()
     local port = out:match('^listening on port (%d+)\n')
     assert.is_not_nil(port, out)
     assert.equal('listening on port ' .. port .. '\necho: one\necho: two\necho: three\n', out)
+    assert.equal(0, status)
+  end)
+end)
+
+describe('guide: beside luv', function()
+  it('with-luv.lua: a net server under uv.run(); a luv signal handler stops it on Ctrl-C (exit 0)', function()
+    local server = start('with-luv.lua', '0')
+    local port = port_of(server.line())
+    local answers = {}
+    local function visit(i, after)
+      local sock = net.connect(port, '127.0.0.1')
+      local got = {}
+      sock:on('data', function(d) got[#got + 1] = d end)
+      sock:on('close', function()
+        answers[i] = table.concat(got)
+        if after then after() end
+      end)
+    end
+    visit(1, function() visit(2) end)
+    H.run(10000)
+    local rest, status = server.interrupt()
+    assert.same({ 'you are visitor 1\n', 'you are visitor 2\n' }, answers)
+    -- the luv handler closed the server and both luv handles: uv.run()
+    -- returned and the program ended by itself
+    assert.equal('stopping\n', rest)
     assert.equal(0, status)
   end)
 end)

@@ -86,18 +86,21 @@ function net.isIPv4(input) end
 ---@return boolean
 function net.isIPv6(input) end
 
----The default of the autoSelectFamily connect option (initially true).
+---The default of the autoSelectFamily connect option (Happy Eyeballs; initially true).
 ---@return boolean
 function net.getDefaultAutoSelectFamily() end
 
+---Sets the default of autoSelectFamily; anything but a boolean raises ERR_INVALID_ARG_TYPE.
 ---@param value boolean
 function net.setDefaultAutoSelectFamily(value) end
 
 ---The default of autoSelectFamilyAttemptTimeout, in ms (initially 250).
----@return number
+---@return integer
 function net.getDefaultAutoSelectFamilyAttemptTimeout() end
 
----@param value number Milliseconds; below 10 becomes 10.
+---Sets the default attempt timeout: an integer from 1 to 2^31 - 1 (1..9 become 10);
+---not a number raises ERR_INVALID_ARG_TYPE, a fraction or out of range ERR_OUT_OF_RANGE.
+---@param value integer Milliseconds.
 function net.setDefaultAutoSelectFamilyAttemptTimeout(value) end
 
 ---Runs the loop: until nothing referenced is left ('default'), once, or without waiting.

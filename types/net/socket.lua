@@ -35,7 +35,7 @@
 ---@field fd? integer Wrap an already connected socket.
 ---@field readable? boolean With `fd`: whether the read side is open (default true).
 ---@field writable? boolean With `fd`: whether the write side is open (default true).
----@field handle? net.BoundSocket Connect from this bound socket (consumed).
+---@field handle? net.BoundSocket Adopted at once; connect() leaves from its address and port (or path).
 ---@field onread? net.OnRead Read into callbacks instead of 'data' events.
 ---@field noDelay? boolean
 ---@field keepAlive? boolean
@@ -43,11 +43,20 @@
 ---@field typeOfService? integer 0-255.
 ---@field blockList? net.BlockList Refuse to connect to blocked addresses.
 ---@field signal? net.AbortSignal Aborting destroys the socket.
+---@field objectMode? boolean Sockets carry bytes: only a falsy value is accepted (else ERR_INVALID_ARG_VALUE).
+---@field readableObjectMode? boolean Only a falsy value is accepted.
+---@field writableObjectMode? boolean Only a falsy value is accepted.
 
 ---The result of a custom `lookup` with `all = true`.
 ---@class net.LookupAddress
 ---@field address string
 ---@field family integer
+
+---What a custom `lookup` receives (Node's dns.lookup options).
+---@class net.LookupOptions
+---@field family? 0|4|6 As the connect option.
+---@field hints integer getaddrinfo flags: AI_ADDRCONFIG unless hints or a family of 4 or 6 was given.
+---@field all? boolean True with autoSelectFamily: answer every address, as a list.
 
 ---Options of `socket:connect(options)`.
 ---@class net.ConnectOptions
@@ -56,15 +65,15 @@
 ---@field path? string A Unix domain socket path instead of a port.
 ---@field family? 0|4|6
 ---@field hints? integer getaddrinfo flags.
----@field lookup? fun(hostname: string, options: table, callback: fun(err: net.Error?, address: string|net.LookupAddress[]|nil, family: integer?))
+---@field lookup? fun(hostname: string, options: net.LookupOptions, callback: fun(err: net.Error?, address: string|net.LookupAddress[]|nil, family: integer?))
 ---@field localAddress? string
 ---@field localPort? integer
----@field autoSelectFamily? boolean Default: net.getDefaultAutoSelectFamily().
----@field autoSelectFamilyAttemptTimeout? number Milliseconds, at least 10.
+---@field autoSelectFamily? boolean Happy Eyeballs; default net.getDefaultAutoSelectFamily().
+---@field autoSelectFamilyAttemptTimeout? integer Milliseconds per attempt but the last: 1 to 2^31 - 1 (1..9 are 10).
 ---@field noDelay? boolean
 ---@field keepAlive? boolean
 ---@field keepAliveInitialDelay? number
----@field timeout? number setTimeout(timeout) before connecting.
+---@field timeout? number setTimeout(timeout) before connecting: the lookup and attempts count as idle time.
 ---@field onread? net.OnRead
 
 ---Options of `net.connect(options)`: the Socket's and the connect's.
@@ -86,7 +95,7 @@
 ---@field remoteAddress string? The peer's address (nil for Unix sockets).
 ---@field remotePort integer?
 ---@field remoteFamily net.Family?
----@field localAddress string?
+---@field localAddress string? Also the bound path of a client made from a path BoundSocket.
 ---@field localPort integer?
 ---@field localFamily net.Family?
 ---@field bytesRead integer
@@ -100,8 +109,8 @@
 ---@field readableEnded boolean
 ---@field writableEnded boolean
 ---@field writableFinished boolean
----@field readableFlowing boolean? nil: no consumer yet; true: flowing; false: paused.
----@field readableLength integer
+---@field readableFlowing boolean? nil: no consumer yet; true: flowing; false: paused. Assigning sets the mode only.
+---@field readableLength integer Bytes; with setEncoding, UTF-16 code units of the text.
 ---@field readableHighWaterMark integer
 ---@field writableHighWaterMark integer
 ---@field writableLength integer
@@ -113,12 +122,12 @@
 ---@field closed boolean True once 'close' was emitted.
 ---@field readableAborted boolean Destroyed or errored before 'end'.
 ---@field readableDidRead boolean True once a byte was read.
----@field readableEncoding string? The encoding given to setEncoding.
+---@field readableEncoding net.Encoding? The encoding setEncoding set, by its canonical name ('utf8', 'latin1', 'utf16le', ...).
 ---@field readableObjectMode boolean Always false.
 ---@field writableObjectMode boolean Always false.
 ---@field timeout number? The idle timeout set by setTimeout.
 ---@field server net.Server? The server that accepted this socket.
----@field autoSelectFamilyAttemptedAddresses string[]? 'ip:port' of each attempt.
+---@field autoSelectFamilyAttemptedAddresses string[]? 'ip:port' of each Happy Eyeballs attempt; nil unless a name gave several addresses.
 ---@overload fun(options?: net.SocketOptions): net.Socket
 local Socket = {}
 
@@ -198,7 +207,8 @@ function Socket:resume() end
 ---@return boolean
 function Socket:isPaused() end
 
----Paused mode: takes `size` bytes (or everything) out of the read buffer.
+---Paused mode: takes `size` bytes (UTF-16 code units with setEncoding), or everything, out of the read buffer.
+---read(0) only starts reading. What it returns is also emitted as 'data'.
 ---@param size? integer
 ---@return string?
 function Socket:read(size) end
@@ -237,7 +247,7 @@ function Socket:destroySoon() end
 ---@return self
 function Socket:resetAndDestroy() end
 
----Emits 'timeout' after `timeout` ms of inactivity (0 turns it off).
+---Emits 'timeout' after `timeout` ms of inactivity (0 turns it off); runs from connect() on, while connecting too.
 ---@param timeout number
 ---@param callback? fun()
 ---@return self
@@ -303,9 +313,9 @@ function Socket:send(data, i, j) end
 ---| '"connect"' # The connection is made.
 ---| '"ready"' # Right after 'connect'.
 ---| '"lookup"' # A host name was resolved (once per address).
----| '"connectionAttempt"' # An attempt to one address starts.
+---| '"connectionAttempt"' # An attempt to one address (or Unix path) starts.
 ---| '"connectionAttemptFailed"' # An attempt failed.
----| '"connectionAttemptTimeout"' # An attempt took longer than autoSelectFamilyAttemptTimeout.
+---| '"connectionAttemptTimeout"' # An attempt took longer than autoSelectFamilyAttemptTimeout: the next address starts.
 ---| '"data"' # Bytes (or decoded text) arrived; adding this listener starts the flow.
 ---| '"readable"' # Paused mode: data (or the end) is waiting; call read().
 ---| '"end"' # The peer ended its side.
@@ -341,13 +351,13 @@ function Socket:on(event, listener) end
 
 ---Adds a listener ('data' also starts the flow).
 ---@param event "connectionAttempt"
----@param listener fun(ip: string, port: integer, family: integer)
+---@param listener fun(ip: string, port: integer?, family: integer?) (path, nil, nil) for a Unix socket.
 ---@return self
 function Socket:on(event, listener) end
 
 ---Adds a listener ('data' also starts the flow).
 ---@param event "connectionAttemptFailed"
----@param listener fun(ip: string, port: integer, family: integer, err: net.Error)
+---@param listener fun(ip: string, port: integer?, family: integer?, err: net.Error) (path, nil, nil, err) for a Unix socket.
 ---@return self
 function Socket:on(event, listener) end
 
@@ -455,13 +465,13 @@ function Socket:once(event, listener) end
 
 ---Adds a one-time listener ('data' also starts the flow).
 ---@param event "connectionAttempt"
----@param listener fun(ip: string, port: integer, family: integer)
+---@param listener fun(ip: string, port: integer?, family: integer?) (path, nil, nil) for a Unix socket.
 ---@return self
 function Socket:once(event, listener) end
 
 ---Adds a one-time listener ('data' also starts the flow).
 ---@param event "connectionAttemptFailed"
----@param listener fun(ip: string, port: integer, family: integer, err: net.Error)
+---@param listener fun(ip: string, port: integer?, family: integer?, err: net.Error) (path, nil, nil, err) for a Unix socket.
 ---@return self
 function Socket:once(event, listener) end
 
