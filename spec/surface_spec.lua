@@ -376,4 +376,63 @@ describe('the documentation', function()
     end
     assert.same({}, broken)
   end)
+
+  -- GitHub's anchor of a heading: lower case, punctuation other than '-' and
+  -- '_' dropped, each space a '-'; a repeated heading gets '-1', '-2', ...
+  local function anchors_of(page)
+    local out, seen = {}, {}
+    local text = slurp(page):gsub('```.-```', '')
+    for heading in text:gmatch('\n#+%s+([^\n]+)') do
+      local slug = heading:lower():gsub('[^%w%s_%-]', ''):gsub('%s', '-')
+      if seen[slug] then
+        seen[slug] = seen[slug] + 1
+        slug = slug .. '-' .. seen[slug]
+      else
+        seen[slug] = 0
+      end
+      out[slug] = true
+    end
+    return out
+  end
+
+  it('links only to headings that exist (#anchors)', function()
+    local pages = { 'README.md', 'types/README.md' }
+    for _, dir in ipairs({ 'docs', 'docs/reference' }) do
+      for _, p in ipairs(files_in(dir, '.md')) do pages[#pages + 1] = p end
+    end
+    local broken, cache = {}, {}
+    for _, page in ipairs(pages) do
+      local dir = page:match('^(.*)/') or '.'
+      local text = slurp(page):gsub('```.-```', ''):gsub('`[^`\n]*`', '')
+      for target in text:gmatch('%]%(([^)%s]+)%)') do
+        local file, anchor = target:match('^([^#]*)#(.+)$')
+        if file ~= nil and not target:match('^%a+:') then
+          local path = file == '' and page or (dir .. '/' .. file)
+          if lfs.attributes(path) and path:match('%.md$') then
+            cache[path] = cache[path] or anchors_of(path)
+            if not cache[path][anchor] then broken[#broken + 1] = page .. ' -> ' .. target end
+          end
+        end
+      end
+    end
+    assert.same({}, broken)
+  end)
+
+  it("differences.md calls 'not provided' only stream members the Socket does not have", function()
+    local text = slurp('docs/differences.md'):gsub('%s+', ' ')
+    local list = assert(text:match('other `stream%.Duplex` members (%b()) are not provided'),
+      'the "not provided" sentence of differences.md moved: update this spec')
+    local sock = net.Socket()
+    local class = core.classes.Socket
+    local present = {}
+    for name in list:gmatch('`([%w_]+)`') do
+      if sock[name] ~= nil or class.getters[name] ~= nil then present[#present + 1] = name end
+    end
+    for name in list:gmatch('`readable%.([%w_]+)`') do
+      if sock[name] ~= nil then present[#present + 1] = name end
+    end
+    sock:destroy()
+    H.run(1000)
+    assert.same({}, present)
+  end)
 end)

@@ -14,6 +14,7 @@
 ---@field errors? net.Error[] For an AggregateError: each attempt's error.
 ---@field cause? any For an AbortError: the signal's reason.
 ---@field context? any For ERR_UNHANDLED_ERROR: the emitted value.
+---@field stack? string The Lua traceback, once the error escaped a callback (uncaught).
 
 ---The class of error values: `net.Error(message, fields)`.
 ---@class net.ErrorClass
