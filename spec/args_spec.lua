@@ -61,3 +61,44 @@ describe('arguments as Node takes them', function()
     H.run(3000)
   end)
 end)
+
+describe('connect and timeout details from node v20 (spec/node/args2.js)', function()
+  it("a connect that fails at once (one address): lookup, connectionAttempt, then only 'error' and close(true)",
+    function()
+      local log = H.log()
+      local s = net.connect({ host = 'x.invalid', port = 9, autoSelectFamily = false,
+        lookup = function(_, _, cb) require('net.timers').setImmediate(cb, nil, '127.0.0.6', 6) end })
+      for _, e in ipairs({ 'lookup', 'connectionAttempt', 'connectionAttemptFailed' }) do
+        s:on(e, function(...)
+          local parts = { e }
+          for i = 1, select('#', ...) do
+            local v = select(i, ...)
+            parts[#parts + 1] = tostring(type(v) == 'table' and v.code or v)
+          end
+          log(table.concat(parts, ' '))
+        end)
+      end
+      s:on('error', function(e) log('error ' .. e.code) end)
+      s:on('close', function(h) log('close ' .. tostring(h)) end)
+      H.run(2000)
+      assert.same({
+        'lookup nil 127.0.0.6 6 x.invalid', 'connectionAttempt 127.0.0.6 9 6', 'error EINVAL', 'close true',
+      }, log.events)
+    end)
+
+  it('setTimeout(0.5) is a 1 ms timeout, not none', function()
+    local fired = false
+    local server = net.createServer(function(c)
+      c:setTimeout(0.5, function()
+        fired = true
+        c:destroy()
+      end)
+    end)
+    H.listen(server, function(port)
+      local k = net.connect(port, '127.0.0.1')
+      k:on('close', function() server:close() end)
+    end)
+    H.run(2000)
+    assert.is_true(fired)
+  end)
+end)

@@ -89,11 +89,9 @@ local function internal_connect(sock, st, address, port, family, localAddress, l
   sock:emit('connectionAttempt', address, port, family)
   if S.isDestroyed(sock) then return end
   if ok then ok, err_no = tcp.connect(sock, address, port, family) end
-  if not ok then
-    local ex = attempt_error(err_no, a)
-    sock:emit('connectionAttemptFailed', address, port, family, ex)
-    sock:destroy(ex)
-  end
+  -- a failure at once is only 'error' (Node's internalConnect; the
+  -- connectionAttemptFailed event is afterConnect's)
+  if not ok then sock:destroy(attempt_error(err_no, a)) end
 end
 
 -- Node's internalConnectMultiple: the next address of the sorted list,
@@ -379,11 +377,8 @@ local function connect_path(sock, st, path)
   st.attempt = { address = path }
   sock:emit('connectionAttempt', path, nil, nil)
   if ok then ok, err_no = pipe.connect(sock, path) end
-  if not ok then
-    local ex = errors.uv(err_no, 'connect', path)
-    sock:emit('connectionAttemptFailed', path, nil, nil, ex)
-    sock:destroy(ex)
-  end
+  -- failing at once is only 'error', as in Node's internalConnect
+  if not ok then sock:destroy(errors.uv(err_no, 'connect', path)) end
   return sock
 end
 

@@ -246,6 +246,8 @@ function Socket:setTimeout(ms, cb)
   end
   -- Node clamps to TIMEOUT_MAX (2^31 - 1) with a warning
   local whole = ms > 2147483647 and 2147483647 or math.floor(ms)
+  -- as Node's timers: a positive duration under 1 ms is 1 ms, not "off"
+  if ms > 0 and whole < 1 then whole = 1 end
   st.timeout = ms
   if cb ~= nil then
     if whole == 0 then self:removeListener('timeout', cb) else self:once('timeout', cb) end
