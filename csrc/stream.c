@@ -882,6 +882,27 @@ static int l_state(lua_State *L) {
   return 1;
 }
 
+/* stream.flowing(sock), stream.readableLength(sock),
+ * stream.readableHighWaterMark(sock): what the readable rules ask most
+ * often, each without the name lookup of stream.state */
+static int l_flowing(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  if (s->flowing < 0) return 0;
+  lua_pushboolean(L, s->flowing);
+  return 1;
+}
+
+static int l_readable_length(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  lua_pushinteger(L, (lua_Integer)read_length(s));
+  return 1;
+}
+
+static int l_readable_hwm(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)net_sock_check(L, 1)->rhwm);
+  return 1;
+}
+
 /* stream.isDestroyed(sock), stream.isEnded(sock): the two flags every
  * rule of the Lua layer asks about, without a name lookup */
 static int l_is_destroyed(lua_State *L) {
@@ -944,6 +965,9 @@ static const luaL_Reg stream_funcs[] = {
     {"state", l_state},
     {"setDestroyed", l_set_destroyed},
     {"isDestroyed", l_is_destroyed},
+    {"flowing", l_flowing},
+    {"readableLength", l_readable_length},
+    {"readableHighWaterMark", l_readable_hwm},
     {"isEnded", l_is_ended},
     {"setHighWaterMarks", l_set_hwm},
     {"setTimeout", l_set_timeout},

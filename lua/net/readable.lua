@@ -23,9 +23,7 @@ local hooks = M.hooks
 -- for good (a key added once keeps its slot)
 local resume_scheduled = setmetatable({}, { __mode = 'k' })
 
-local function flowing(sock) return S.state(sock, 'flowing') end
-local function buffered(sock) return S.state(sock, 'readableLength') end
-local function rhwm(sock) return S.state(sock, 'readableHighWaterMark') end
+local flowing, buffered, rhwm = S.flowing, S.readableLength, S.readableHighWaterMark
 
 local function listener_count(sock, name)
   local ev = sock._events
