@@ -110,6 +110,10 @@ static void arm(net_idle *t, lua_State *L, int obj_idx) {
 void net_idle_touch(net_sock *s) {
   net_idle *t = s->idle;
   if (t == NULL || s->timeout_ms == 0) return;
+  /* activity happens now, not when this loop turn began: a long callback
+   * (a big write built first) must not count as idle time (Node's
+   * refresh reads an updated loop time too) */
+  uv_update_time(t->nl->loop);
   if (t->armed) {
     t->last_active = uv_now(t->nl->loop);
     return;
