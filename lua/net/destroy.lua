@@ -62,6 +62,7 @@ end
 -- destroy(sock, st, err, reset): `reset` closes a TCP handle with RST.
 function M.destroy(sock, st, err, reset)
   if S.isDestroyed(sock) then return sock end
+  shared.notify(sock, st, 'destroy')
   local held = S.destroy(sock) -- callbacks of writes held for the connection
   if held ~= nil then
     local e = CLOSED_BEFORE_CONNECTION()
@@ -89,18 +90,13 @@ function M.destroy(sock, st, err, reset)
   return sock
 end
 
--- The handle closed. A failed connect attempt's handle hands over to the
--- next address (st.onAttemptClosed); otherwise the teardown ends.
+-- The handle closed: the teardown ends. (An attempt's handle that
+-- connect moved on from is not reported: csrc/object.c.)
 function M.onClose(sock, st)
   -- an adopted BoundSocket's pipe file goes with its handle
   if st.boundPath ~= nil then
     require('net.boundsocket').unlink(st.boundPath)
     st.boundPath = nil
-  end
-  local next_attempt = st.onAttemptClosed
-  if next_attempt ~= nil then
-    st.onAttemptClosed = nil
-    if not S.isDestroyed(sock) then return next_attempt() end
   end
   if not S.isDestroyed(sock) then
     -- closed from below (core.closeAll): finish the teardown
@@ -108,6 +104,7 @@ function M.onClose(sock, st)
     st.connecting = false
   end
   emit_close(sock, st)
+  shared.notify(sock, st, 'close')
 end
 
 function M.install(Socket)

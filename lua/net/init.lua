@@ -25,8 +25,6 @@ local hooks = {
   end,
 }
 core.setHooks(hooks)
--- net.promises wraps some of them (its tasks wait on sockets and servers)
-core.luaHooks = hooks
 
 -- A class table: callable, with .new, and the methods for reading.
 local function class(new, methods)

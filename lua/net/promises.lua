@@ -245,54 +245,32 @@ local function wake_acceptors(q, later)
   end
 end
 
--- The hooks net's init.lua installed, each followed by the wake it implies.
-do
-  local base = core.luaHooks
-  local hooks = {}
-  for k, v in pairs(base) do hooks[k] = v end
-  local base_data, base_readable, base_eof = base.data, base.readable, base.eof
-  local base_readerror, base_written, base_timeout, base_close =
-    base.readerror, base.written, base.timeout, base.close
-  -- decoded text (setEncoding) reaches the buffer through the data hook
-  hooks.data = function(sock, st, chunk)
-    base_data(sock, st, chunk)
+-- What a socket or server a task waits on does next (net.sockstate's
+-- waiter, called by the core after its own work): each event wakes the
+-- tasks it can concern.
+local function waiter(obj, st, event)
+  if st._isServer then
+    local q = st.pQueue
+    if q ~= nil then wake_acceptors(q, event == 'closing') end
+  elseif event == 'data' or event == 'readable' then
     if st.pRecvCo ~= nil then wake_receiver(st) end
-  end
-  hooks.readable = function(sock, st)
-    base_readable(sock, st)
-    if st.pRecvCo ~= nil then wake_receiver(st) end
-  end
-  hooks.eof = function(sock, st)
-    base_eof(sock, st)
+  elseif event == 'written' then
+    if st.pSenders ~= nil then wake_senders(st) end
+  elseif event == 'eof' then
     wake_receiver(st)
-  end
-  hooks.readerror = function(sock, st, errno)
-    base_readerror(sock, st, errno)
+  elseif event == 'timeout' then
+    -- the timer fires once per idle period: the next wait arms it again
+    st.pTimedOut = true
+    wake_receiver(st, 'timeout')
+    wake_senders(st, 'timeout')
+  elseif event == 'destroy' then
+    -- destroy() sends first what a running task's send() corked: send
+    -- said those bytes were taken (end_() uncorks by itself)
+    uncork(obj, st)
+  else -- 'readerror', 'close'
     wake_receiver(st)
     wake_senders(st)
   end
-  hooks.written = function(sock, st, ...)
-    base_written(sock, st, ...)
-    if st.pSenders ~= nil then wake_senders(st) end
-  end
-  hooks.timeout = function(sock, st)
-    -- the timer fires once per idle period: the next wait arms it again
-    st.pTimedOut = true
-    base_timeout(sock, st)
-    wake_receiver(st, 'timeout')
-    wake_senders(st, 'timeout')
-  end
-  hooks.close = function(obj, st)
-    base_close(obj, st)
-    if st._isServer then
-      local q = st.pQueue
-      if q ~= nil then wake_acceptors(q) end
-    else
-      wake_receiver(st)
-      wake_senders(st)
-    end
-  end
-  core.setHooks(hooks)
 end
 
 -- --- sockets -------------------------------------------------------------------
@@ -304,6 +282,7 @@ local function keep_errors() end
 local function guard(sock, st)
   if not st.pGuarded then
     st.pGuarded = true
+    st.waiter = waiter
     sock:on('error', keep_errors)
   end
 end
@@ -547,10 +526,10 @@ end
 -- --- servers -----------------------------------------------------------------------
 
 -- Whether a server counts as listening for accept: listening, or listen()
--- called and neither close() nor a listen error since (pOpen, kept by the
--- wrapped listen and close below and by the queue's 'error' listener).
+-- called and neither close() nor a listen error since (net.server's
+-- listenRequested).
 local function server_open(st)
-  return st.listening or st.pOpen == true
+  return st.listening or st.listenRequested == true
 end
 
 -- The queue of connections accepted and not yet taken. A server from
@@ -565,6 +544,7 @@ local function queue_of(server)
   if q == nil then
     q = { head = 1, tail = 0 }
     st.pQueue = q
+    st.waiter = waiter
     server:on('connection', function(sock)
       guard(sock, state[sock])
       q.tail = q.tail + 1
@@ -573,7 +553,6 @@ local function queue_of(server)
     end)
     server:on('error', function(err)
       q.err = err
-      if not st.listening then st.pOpen = false end
       wake_acceptors(q)
     end)
   end
@@ -618,45 +597,6 @@ function Server:incoming()
     if err == 'closed' then return nil end
     error(err, 0)
   end
-end
-
--- listen() and close() keep pOpen; close() ends the waits of accept().
--- The wrapped originals are found through core.pWrapped, so loading this
--- module again (busted reloads modules per spec file) wraps the original,
--- not the previous wrapper.
-do
-  local wrapped = core.pWrapped or setmetatable({}, { __mode = 'k' })
-  core.pWrapped = wrapped
-  local function original(fn)
-    while wrapped[fn] ~= nil do fn = wrapped[fn] end
-    return fn
-  end
-  local server_listen, server_close = original(Server.listen), original(Server.close)
-  local function listen(self, ...)
-    local r = server_listen(self, ...)
-    fields(self).pOpen = true
-    return r
-  end
-  local function close(self, cb)
-    local r = server_close(self, cb)
-    local st = fields(self)
-    st.pOpen = false
-    local q = st.pQueue
-    if q ~= nil then wake_acceptors(q, true) end
-    return r
-  end
-  wrapped[listen], wrapped[close] = server_listen, server_close
-  Server.listen, Server.close = listen, close
-  -- destroy() sends first what a running task's send() corked: send said
-  -- those bytes were taken (end_() uncorks by itself)
-  local socket_destroy = original(Socket.destroy)
-  local function destroy(self, err)
-    local st = state[self]
-    if st.pCorked then uncork(self, st) end
-    return socket_destroy(self, err)
-  end
-  wrapped[destroy] = socket_destroy
-  Socket.destroy = destroy
 end
 
 -- --- connect and listen ----------------------------------------------------------

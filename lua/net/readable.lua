@@ -11,7 +11,7 @@ local encoding = require('net.encoding')
 local EventEmitter = require('net.emitter')
 local shared = require('net.sockstate')
 
-local S = shared.S
+local S, notify = shared.S, shared.notify
 local state, nextTick = shared.state, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 
@@ -202,6 +202,7 @@ function hooks.data(sock, st, chunk)
     st.reading = nil
     chunk = dec:write(chunk)
     if chunk ~= '' then push(sock, st, chunk) end
+    notify(sock, st, 'data')
     return
   end
   local ev = sock._events
@@ -214,10 +215,11 @@ end
 function hooks.readable(sock, st)
   st.reading = nil
   if st.needReadable then emit_readable(sock, st) end
+  notify(sock, st, 'readable')
 end
 
 -- Node's onEofChunk, then read(0) as net's onStreamRead does.
-function hooks.eof(sock, st)
+local function eof(sock, st)
   st.reading = nil
   if st.ended then return end
   local dec = st.decoder
@@ -232,8 +234,14 @@ function hooks.eof(sock, st)
   read(sock, st, 0)
 end
 
-function hooks.readerror(sock, _, errno)
+function hooks.eof(sock, st)
+  eof(sock, st)
+  notify(sock, st, 'eof')
+end
+
+function hooks.readerror(sock, st, errno)
   sock:destroy(errors.uv(errno, 'read'))
+  notify(sock, st, 'readerror')
 end
 
 -- 'readable' listeners changed (a tick after a removal, as Node's).

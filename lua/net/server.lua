@@ -6,6 +6,7 @@ local EventEmitter = require('net.emitter')
 local validate = require('net.validate')
 local socket = require('net.socket')
 local abort = require('net.abort')
+local notify = require('net.sockstate').notify
 local BoundSocket = require('net.boundsocket')
 
 local fields = core.private
@@ -64,7 +65,10 @@ end
 
 -- --- listening ------------------------------------------------------------
 
+-- a listen that failed (the only errors emitted through here): the
+-- server no longer waits to listen
 local function emit_error(server, err)
+  fields(server).listenRequested = nil
   server:emit('error', err)
 end
 
@@ -243,7 +247,7 @@ local function normalize_listen(...)
   return options, cb
 end
 
-function Server:listen(...)
+local function listen(self, ...)
   local st = fields(self)
   local options, cb, backlog_arg = normalize_listen(...)
   validate.func(cb, 'cb')
@@ -318,6 +322,15 @@ function Server:listen(...)
   return self
 end
 
+-- listenRequested: listen() was called (and returned) and neither close()
+-- nor a listen error came since; listening or about to (net.promises'
+-- accept() waits on such a server)
+function Server:listen(...)
+  local r = listen(self, ...)
+  fields(self).listenRequested = true
+  return r
+end
+
 function Server:address()
   local st = fields(self)
   if st._pipePath then return st._pipePath end
@@ -389,8 +402,10 @@ function Server:close(cb)
   st._boundPath = nil
   st._listenGen = (st._listenGen or 0) + 1
   st.listening = false
+  st.listenRequested = nil
   st._closeRequested = true
   emit_close_if_drained(self, st)
+  notify(self, st, 'closing')
   return self
 end
 
@@ -413,7 +428,7 @@ function Server:unref()
 end
 
 -- The listening handle finished closing; nothing is waiting on it.
-function M.onHandleClosed() end
+function M.onHandleClosed(server, st) notify(server, st, 'close') end
 
 -- Node's asyncDispose: close if listening, else nothing at all
 class.meta.__close = function(server)

@@ -228,7 +228,10 @@ M.hooks = {
   shutdown = writable.hooks.shutdown,
   connect = connect.hooks.connect,
   close = destroy.onClose,
-  timeout = function(sock) sock:emit('timeout') end,
+  timeout = function(sock, st)
+    sock:emit('timeout')
+    shared.notify(sock, st, 'timeout')
+  end,
 }
 
 -- --- the rest of the surface ----------------------------------------------

@@ -20,6 +20,16 @@ local M = {
   class = core.classes.Socket,
 }
 
+-- st.waiter: function(obj, st, event), set by net.promises on the sockets
+-- and servers its tasks wait on; the event points below call it after
+-- their own work ('data' with setEncoding, 'readable', 'eof', 'readerror',
+-- 'written', 'timeout', 'destroy' before destroying, 'close'; a server's
+-- 'closing' from close() and 'close' when its handle is gone).
+function M.notify(obj, st, event)
+  local w = st.waiter
+  if w ~= nil then w(obj, st, event) end
+end
+
 -- state[sock]: the private table; a weak-keyed cache in front of
 -- core.private, so a method costs a table read, not a C call.
 M.state = setmetatable({}, {

@@ -82,6 +82,7 @@ function hooks.written(sock, st, err_no, cbs, drain, unsent)
   if cbs ~= nil then
     for i = 1, #cbs do cbs[i](err) end
   end
+  shared.notify(sock, st, 'written')
 end
 
 -- The writes held while connecting leave from a 'connect' listener, added
