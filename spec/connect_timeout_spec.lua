@@ -6,41 +6,11 @@
 local net = require('net')
 local core = require('net.core')
 local timers = require('net.timers')
-local lsocket = require('socket')
 local H = require('spec.helper')
 
-local function now_ms() return lsocket.gettime() * 1000 end
+local now_ms = H.now_ms
 
--- A listener on every address in `hosts`, all on one port, that never
--- accepts, with backlog 1, filled with connections until one no longer
--- completes: from then on a connect() to it hangs. Returns port, stop().
-local function blackhole(hosts)
-  local held, port = {}, 0
-  for _, host in ipairs(hosts) do
-    local l = assert(lsocket.tcp())
-    assert(l:bind(host, port))
-    assert(l:listen(1))
-    port = tonumber((select(2, l:getsockname())))
-    held[#held + 1] = l
-  end
-  for _, host in ipairs(hosts) do
-    for _ = 1, 16 do
-      local c = assert(lsocket.tcp())
-      c:settimeout(0.2)
-      local ok = c:connect(host, port)
-      held[#held + 1] = c
-      if not ok then break end
-    end
-  end
-  return port, function() for _, s in ipairs(held) do s:close() end end
-end
-
--- H.run, then stop() whatever happened.
-local function run_then(stop, ms)
-  local ok, err = pcall(H.run, ms)
-  stop()
-  assert(ok, err)
-end
+local blackhole, run_then = H.blackhole, H.run_then
 
 local MiB = 1024 * 1024
 

@@ -8,44 +8,13 @@
 local net = require('net')
 local core = require('net.core')
 local timers = require('net.timers')
-local lsocket = require('socket')
 local H = require('spec.helper')
 
 local ECONNREFUSED, ETIMEDOUT = -111, -110 -- Linux errno, negated as libuv does
 
-local function now_ms() return lsocket.gettime() * 1000 end
+local now_ms = H.now_ms
 
--- A listener on every address in `hosts`, all on one port, that never
--- accepts (LuaSocket: nothing calls accept), with backlog 1, filled with
--- connections until one no longer completes: from then on the kernel drops
--- the SYNs and a connect() to it hangs. Returns the port and stop().
-local function blackhole(hosts)
-  local held, port = {}, 0
-  for _, host in ipairs(hosts) do
-    local l = assert(lsocket.tcp())
-    assert(l:bind(host, port))
-    assert(l:listen(1))
-    port = tonumber((select(2, l:getsockname())))
-    held[#held + 1] = l
-  end
-  for _, host in ipairs(hosts) do
-    for _ = 1, 16 do
-      local c = assert(lsocket.tcp())
-      c:settimeout(0.2)
-      local ok = c:connect(host, port)
-      held[#held + 1] = c
-      if not ok then break end
-    end
-  end
-  return port, function() for _, s in ipairs(held) do s:close() end end
-end
-
--- H.run, then stop() whatever happened.
-local function run_then(stop, ms)
-  local ok, err = pcall(H.run, ms)
-  stop()
-  assert(ok, err)
-end
+local blackhole, run_then = H.blackhole, H.run_then
 
 -- A port nobody listens on just now (on any loopback address), then fn(port).
 local function free_port(fn)

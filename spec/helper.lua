@@ -112,4 +112,41 @@ function H.proc_timer(s)
   error('no established /proc/net/tcp line for local port ' .. s.localPort)
 end
 
+-- Wall-clock milliseconds (LuaSocket), for specs that time events.
+function H.now_ms() return require('socket').gettime() * 1000 end
+
+-- A listener on every address in `hosts`, all on one port, that never
+-- accepts (LuaSocket: nothing calls accept), with backlog 1, filled with
+-- connections until one no longer completes: from then on the kernel drops
+-- the SYNs and a connect() to it hangs. Loopback only. Returns the port
+-- and stop().
+function H.blackhole(hosts)
+  local lsocket = require('socket')
+  local held, port = {}, 0
+  for _, host in ipairs(hosts) do
+    local l = assert(lsocket.tcp())
+    assert(l:bind(host, port))
+    assert(l:listen(1))
+    port = tonumber((select(2, l:getsockname())))
+    held[#held + 1] = l
+  end
+  for _, host in ipairs(hosts) do
+    for _ = 1, 16 do
+      local c = assert(lsocket.tcp())
+      c:settimeout(0.2)
+      local ok = c:connect(host, port)
+      held[#held + 1] = c
+      if not ok then break end
+    end
+  end
+  return port, function() for _, sock in ipairs(held) do sock:close() end end
+end
+
+-- H.run, then stop() whatever happened.
+function H.run_then(stop, ms)
+  local ok, err = pcall(H.run, ms)
+  stop()
+  assert(ok, err)
+end
+
 return H
