@@ -6,35 +6,13 @@
 --
 -- (Written ahead of the socket side, then made to pass.)
 local net = require('net')
-local lfs = require('lfs')
 local H = require('spec.helper')
 
 local raises = H.raises
 
-local PID = io.open('/proc/self/stat'):read('l'):match('^%d+')
-local seq, made = 0, {}
-local function tmp(tag)
-  seq = seq + 1
-  local p = string.format('/tmp/net-spec-%s-bsock-%s-%d.sock', PID, tag, seq)
-  os.remove(p)
-  made[#made + 1] = p
-  return p
-end
-local function abstract(tag)
-  seq = seq + 1
-  return string.format('\0net-spec-%s-bsock-%s-%d', PID, tag, seq)
-end
-local function is_socket_file(p) return lfs.attributes(p, 'mode') == 'socket' end
-
-local function open_fds()
-  collectgarbage()
-  collectgarbage()
-  local n = 0
-  for name in lfs.dir('/proc/self/fd') do
-    if name ~= '.' and name ~= '..' then n = n + 1 end
-  end
-  return n
-end
+local paths = H.socket_paths('bsock')
+local tmp, abstract = paths.tmp, paths.abstract
+local is_socket_file, open_fds = H.is_socket_file, H.open_fds
 
 local function adopted_error(fn, ...)
   local e = raises(fn, ...)
@@ -53,8 +31,7 @@ end
 
 describe('net.Socket({ handle = BoundSocket })', function()
   after_each(function()
-    for _, p in ipairs(made) do os.remove(p) end
-    made = {}
+    paths.clean()
   end)
 
   it('adopts at once: the BoundSocket raises ERR_SOCKET_HANDLE_ADOPTED right after the constructor', function()

@@ -10,33 +10,10 @@ local H = require('spec.helper')
 
 local raises = H.raises
 
--- unique Unix socket paths, removed after each spec
+local paths = H.socket_paths('bound')
 local PID = io.open('/proc/self/stat'):read('l'):match('^%d+')
-local seq, made = 0, {}
-local function tmp(tag)
-  seq = seq + 1
-  local p = string.format('/tmp/net-spec-%s-bound-%s-%d.sock', PID, tag, seq)
-  os.remove(p)
-  made[#made + 1] = p
-  return p
-end
-local function abstract(tag)
-  seq = seq + 1
-  return string.format('\0net-spec-%s-bound-%s-%d', PID, tag, seq)
-end
-local function is_socket_file(p) return lfs.attributes(p, 'mode') == 'socket' end
-
--- open descriptors of this process, after collecting garbage (a dropped
--- BoundSocket closes its descriptor when collected)
-local function open_fds()
-  collectgarbage()
-  collectgarbage()
-  local n = 0
-  for name in lfs.dir('/proc/self/fd') do
-    if name ~= '.' and name ~= '..' then n = n + 1 end
-  end
-  return n
-end
+local tmp, abstract = paths.tmp, paths.abstract
+local is_socket_file, open_fds = H.is_socket_file, H.open_fds
 
 -- the status flags of descriptor `fd` (octal in /proc/self/fdinfo)
 local function fd_flags(fd)
@@ -76,8 +53,7 @@ end
 
 describe('net.BoundSocket', function()
   after_each(function()
-    for _, p in ipairs(made) do os.remove(p) end
-    made = {}
+    paths.clean()
   end)
 
   describe('constructor defaults', function()
@@ -298,7 +274,7 @@ describe('net.BoundSocket', function()
       -- 107 bytes and a NUL fit sun_path (108); 108 bytes do not
       local base = string.format('/tmp/net-spec-%s-', PID)
       local fits = base .. string.rep('f', 107 - #base)
-      made[#made + 1] = fits
+      paths.remember(fits)
       local b = net.BoundSocket({ path = fits })
       assert.is_true(is_socket_file(fits))
       b:close()

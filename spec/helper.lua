@@ -149,4 +149,44 @@ function H.run_then(stop, ms)
   assert(ok, err)
 end
 
+-- Unique Unix socket names for one spec file: paths.tmp(tag) (a file under
+-- /tmp, removed by paths.clean()), paths.abstract(tag) (Linux's abstract
+-- namespace), paths.remember(p) for a path made otherwise.
+function H.socket_paths(prefix)
+  local pid = io.open('/proc/self/stat'):read('l'):match('^%d+')
+  local seq, made = 0, {}
+  local paths = {}
+  function paths.remember(p) made[#made + 1] = p end
+  function paths.tmp(tag)
+    seq = seq + 1
+    local p = string.format('/tmp/net-spec-%s-%s-%s-%d.sock', pid, prefix, tag, seq)
+    os.remove(p)
+    paths.remember(p)
+    return p
+  end
+  function paths.abstract(tag)
+    seq = seq + 1
+    return string.format('\0net-spec-%s-%s-%s-%d', pid, prefix, tag, seq)
+  end
+  function paths.clean()
+    for _, p in ipairs(made) do os.remove(p) end
+    made = {}
+  end
+  return paths
+end
+
+function H.is_socket_file(p) return require('lfs').attributes(p, 'mode') == 'socket' end
+
+-- open descriptors of this process, after collecting garbage (objects
+-- dropped by a spec close theirs when collected)
+function H.open_fds()
+  collectgarbage()
+  collectgarbage()
+  local n = 0
+  for name in require('lfs').dir('/proc/self/fd') do
+    if name ~= '.' and name ~= '..' then n = n + 1 end
+  end
+  return n
+end
+
 return H
