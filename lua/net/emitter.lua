@@ -6,6 +6,7 @@
 -- never changed in place (copy on write), so emit walks a stable snapshot
 -- without copying: removing a listener during an emit does not affect it.
 local errors = require('net.errors')
+local js = require('net.inspect')
 
 local EventEmitter = {}
 EventEmitter.__index = EventEmitter
@@ -22,16 +23,17 @@ Once.__call = function(w, ...)
   end
 end
 
--- The key under which _events keeps event names in insertion order
--- (eventNames() lists them as Node does); never a string, so never an event.
-local ORDER = setmetatable({}, { __name = 'event order' })
-
--- Event names nil and NaN cannot be table keys; they are kept under the
--- names Node gives them (it turns every name into a string): emitter:on(nil,
--- fn) is Node's on(undefined, fn), and emit(nil) or emit('undefined') calls fn.
+-- _events keeps the event names in insertion order in its array part
+-- (ev[1], ev[2], ...: eventNames() lists them as Node does), so names are
+-- never integers: as in Node, whose _events is an object, every name that
+-- is not a string or a symbol (here: a table or a function) becomes one.
+-- emitter:on(nil, fn) is Node's on(undefined, fn), and emit('undefined')
+-- calls fn; on(1, fn) is on('1', fn).
 local function key(name)
   if name == nil then return 'undefined' end
-  if name ~= name then return 'NaN' end
+  local t = type(name)
+  if t == 'number' then return js.number(name) end
+  if t == 'boolean' then return tostring(name) end
   return name
 end
 
@@ -53,7 +55,7 @@ end
 local function events_of(self)
   local ev = self._events
   if ev == nil then
-    ev = { [ORDER] = {} }
+    ev = {}
     self._events = ev
   end
   return ev
@@ -68,8 +70,7 @@ local function add(self, given, l, prepend)
   local cur = ev[name]
   if cur == nil then
     ev[name] = l
-    local order = ev[ORDER]
-    order[#order + 1] = name
+    ev[#ev + 1] = name
   elseif is_single(cur) then
     ev[name] = prepend and { l, cur } or { cur, l }
   else
@@ -88,10 +89,9 @@ local function add(self, given, l, prepend)
 end
 
 local function forget_name(ev, name)
-  local order = ev[ORDER]
-  for i = 1, #order do
-    if order[i] == name then
-      table.remove(order, i)
+  for i = 1, #ev do
+    if ev[i] == name then
+      table.remove(ev, i)
       return
     end
   end
@@ -174,7 +174,7 @@ function EventEmitter:removeAllListeners(name)
   local names
   if name == nil then
     names = {}
-    for _, n in ipairs(ev[ORDER]) do
+    for _, n in ipairs(ev) do
       if n ~= 'removeListener' then names[#names + 1] = n end
     end
   else
@@ -196,7 +196,8 @@ end
 -- raised: the error value itself, as Node throws it.
 function EventEmitter:emit(name, ...)
   local ev = self._events
-  local h = ev and ev[key(name)]
+  if type(name) ~= 'string' then name = key(name) end
+  local h = ev and ev[name]
   if h == nil then
     if name == 'error' then
       local err = ...
@@ -209,7 +210,7 @@ function EventEmitter:emit(name, ...)
     end
     return false
   end
-  if is_single(h) then
+  if type(h) == 'function' or getmetatable(h) == Once then
     h(...)
   else
     for i = 1, #h do h[i](...) end
@@ -254,7 +255,7 @@ function EventEmitter:eventNames()
   local ev = self._events
   if ev == nil then return {} end
   local out = {}
-  for i, n in ipairs(ev[ORDER]) do out[i] = n end
+  for i, n in ipairs(ev) do out[i] = n end
   return out
 end
 
