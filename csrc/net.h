@@ -241,6 +241,10 @@ void net_handle_close(net_handle *h);
 int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
 /* push the object and its private state; returns 0 if the object is gone */
 int net_push_self(net_handle *h);
+/* the object's listener of `event` when it is one plain function: pushed,
+ * returns 1; 0 (nothing pushed) when it has none; -1 (nothing pushed) when
+ * the emitter must call them (several, or a once wrapper) */
+int net_push_listener(net_handle *h, const char *event);
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
 void net_on_connect(uv_connect_t *req, int status);
 /* a connect request for h, or NULL (out of memory); net_on_connect frees it */

@@ -172,6 +172,25 @@ void net_on_connect(uv_connect_t *req, int status) {
   net_report_status(h, NET_HOOK_CONNECT, status, 0);
 }
 
+int net_push_listener(net_handle *h, const char *event) {
+  lua_State *L = h->nl->L;
+  int top = lua_gettop(L), t;
+  if (L == NULL || h->self_ref == LUA_NOREF) return 0;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, h->self_ref);
+  if (lua_getiuservalue(L, -1, UV_EVENTS) != LUA_TTABLE) {
+    lua_settop(L, top);
+    return 0;
+  }
+  t = lua_getfield(L, -1, event);
+  if (t == LUA_TFUNCTION) {
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    return 1;
+  }
+  lua_settop(L, top);
+  return t == LUA_TNIL ? 0 : -1;
+}
+
 int net_push_self(net_handle *h) {
   lua_State *L = h->nl->L;
   if (L == NULL || h->self_ref == LUA_NOREF) return 0;
