@@ -9,8 +9,6 @@
 
 #include "net.h"
 
-#define NET_LOOP_KEY "net.loop"
-
 /* --- one loop with luv ------------------------------------------------
  *
  * luv keeps a context userdata in the registry under "luv_context" (made

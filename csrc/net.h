@@ -38,6 +38,9 @@
 #define NET_DEFAULT_KEEPALIVE_COUNT 10
 #define NET_READ_BUF_SIZE 65536
 
+/* the registry key of the loop binding's userdata (loop.c) */
+#define NET_LOOP_KEY "net.loop"
+
 /* The Lua functions C calls into; set with core.setHooks{...}. */
 enum net_hook {
   NET_HOOK_DATA,       /* (sock, st, chunk): a chunk for the consumer */
@@ -97,6 +100,9 @@ typedef struct net_loop {
   int reaping;         /* the last close that frees this struct is queued */
   int own_handles_open; /* of the three handles above */
   int *freed_flag;     /* set to 1 when the struct is freed (loop_gc waits) */
+  /* the Socket and Server metatables (kept alive by the registry), so that
+   * checking an argument's class is two pointer compares (object.c) */
+  const void *socket_mt, *server_mt;
   void *lookups;       /* getaddrinfo requests in flight (dns.c) */
   int lookups_len;
   char read_buf[NET_READ_BUF_SIZE];
@@ -227,6 +233,7 @@ void net_internal(lua_State *L, const char *name, const luaL_Reg *funcs);
 
 /* object.c: the userdata classes */
 void net_open_classes(lua_State *L);
+/* an argument of a core function (upvalue 1 the loop binding), checked */
 net_obj *net_obj_check(lua_State *L, int idx);   /* a socket or a server */
 net_sock *net_sock_check(lua_State *L, int idx); /* a socket */
 net_sock *net_sock_new(lua_State *L);             /* pushed */

@@ -261,15 +261,34 @@ static net_obj *obj_new(lua_State *L, const char *mt, size_t size, int type) {
   return obj;
 }
 
+/* The metatable of the userdata at idx, compared with the classes' by
+ * address: every core function has the loop binding as upvalue 1, which
+ * knows them (luaL_testudata would look each name up in the registry, on
+ * every call of every entry point). 0: not ours, 1: a Socket, 2: a Server. */
+static int class_of(lua_State *L, int idx) {
+  net_loop **box = (net_loop **)lua_touserdata(L, lua_upvalueindex(1));
+  net_loop *nl = box != NULL ? *box : NULL;
+  const void *mt;
+  if (nl == NULL) { /* the state is closing: the registry still knows */
+    if (luaL_testudata(L, idx, NET_SOCKET_MT) != NULL) return NET_OBJ_SOCKET;
+    return luaL_testudata(L, idx, NET_SERVER_MT) != NULL ? NET_OBJ_SERVER : 0;
+  }
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return 0;
+  mt = lua_topointer(L, -1);
+  lua_pop(L, 1);
+  if (mt == nl->socket_mt) return NET_OBJ_SOCKET;
+  if (mt == nl->server_mt) return NET_OBJ_SERVER;
+  return 0;
+}
+
 net_obj *net_obj_check(lua_State *L, int idx) {
-  net_obj *obj = (net_obj *)luaL_testudata(L, idx, NET_SOCKET_MT);
-  if (obj == NULL) obj = (net_obj *)luaL_testudata(L, idx, NET_SERVER_MT);
-  if (obj == NULL) luaL_typeerror(L, idx, "net.Socket or net.Server");
-  return obj;
+  if (class_of(L, idx) == 0) luaL_typeerror(L, idx, "net.Socket or net.Server");
+  return (net_obj *)lua_touserdata(L, idx);
 }
 
 net_sock *net_sock_check(lua_State *L, int idx) {
-  return (net_sock *)luaL_checkudata(L, idx, NET_SOCKET_MT);
+  if (class_of(L, idx) != NET_OBJ_SOCKET) luaL_typeerror(L, idx, NET_SOCKET_MT);
+  return (net_sock *)lua_touserdata(L, idx);
 }
 
 net_handle *net_handle_of(lua_State *L, int idx) {
@@ -453,9 +472,18 @@ static const luaL_Reg object_funcs[] = {
 };
 
 void net_open_classes(lua_State *L) {
+  net_loop *nl;
+  lua_getfield(L, LUA_REGISTRYINDEX, NET_LOOP_KEY);
+  nl = *(net_loop **)lua_touserdata(L, -1);
+  lua_pop(L, 1);
   lua_newtable(L);
   make_class(L, NET_SOCKET_MT, "Socket");
   make_class(L, NET_SERVER_MT, "Server");
+  luaL_getmetatable(L, NET_SOCKET_MT);
+  nl->socket_mt = lua_topointer(L, -1);
+  luaL_getmetatable(L, NET_SERVER_MT);
+  nl->server_mt = lua_topointer(L, -1);
+  lua_pop(L, 2);
   lua_setfield(L, -2, "classes");
   net_setfuncs(L, object_funcs);
   net_internal(L, "handle", handle_funcs);
