@@ -98,49 +98,40 @@ local function breakdown(port, idle_f, idle_pid, base_lua, base_rss, rss_all)
   end
   local no_events = full_gc()
   local events = live_lua - no_events
-  out('  listeners (_events + ORDER + 2 closures + upvalue): %s', per(events, N))
+  out('  listeners (_events + 2 closures + upvalue): %s', per(events, N))
 
-  -- the private state table (user value 3) and its cache entry's value
+  -- the private state table (user value 3)
   local keys, key_names = 0, {}
-  for k, v in pairs(shared.state[socks[1]]) do
+  for k, v in pairs(shared.private(socks[1])) do
     keys = keys + 1
     key_names[#key_names + 1] = tostring(k) .. '=' .. tostring(v)
   end
   table.sort(key_names)
   for i = 2, N do
     local n = 0
-    for _ in pairs(shared.state[socks[i]]) do n = n + 1 end
+    for _ in pairs(shared.private(socks[i])) do n = n + 1 end
     if n ~= keys then out('  (socket %d has %d private keys, socket 1 has %d)', i, n, keys) break end
   end
   for i = 1, N do
-    local s = socks[i]
-    rawset(shared.state, s, nil)
-    debug.setuservalue(s, false, 3)
+    debug.setuservalue(socks[i], false, 3)
   end
   local no_state = full_gc()
   local state = no_events - no_state
   out('  private state table (%d keys: %s): %s', keys, table.concat(key_names, ' '), per(state, N))
   local rest = no_state - base_lua
-  out('  the rest (userdata + user values 1-2 + cache/registry slots): %s', per(rest, N))
+  out('  the rest (userdata + user values 1-2 + registry slot): %s', per(rest, N))
 
   -- the same objects made alone
   local empty_table = alone(function() return {} end)
   local one_key = alone(function() return { _events = true } end)
   local bare = alone(function() return core.newSocket() end)
-  local wk = setmetatable({}, { __mode = 'k' })
-  local keys_ud = {}
-  for i = 1, N do keys_ud[i] = core.newSocket() end
-  local before = full_gc()
-  for i = 1, N do wk[keys_ud[i]] = true end
-  local cache_entry = (full_gc() - before) / N
   local closure = alone(function(i) return function() return i end end)
   local closure0 = alone(function() return function() end end)
   out('made alone, N at a time:')
   out('  empty table {}:                       %s', per(empty_table, 1))
   out('  table with one hash key:              %s', per(one_key, 1))
-  out('  core.newSocket() (userdata + 3 {}):   %s', per(bare, 1))
-  out('    of which the userdata:              %s', per(bare - 3 * empty_table, 1))
-  out('  weak-keyed cache entry (state[sock]):  %s', per(cache_entry, 1))
+  out('  core.newSocket() (userdata + 1 {}):   %s', per(bare, 1))
+  out('    of which the userdata:              %s', per(bare - empty_table, 1))
   out('  closure with one upvalue (+ UpVal):   %s', per(closure, 1))
   out('  closure with no upvalue:              %s', per(closure0, 1))
   out('N = %d; port %d; all numbers in bytes', N, port)

@@ -9,7 +9,7 @@ local readable = require('net.readable')
 local writable = require('net.writable')
 
 local S, tcp, pipe, handle = shared.S, shared.tcp, shared.pipe, shared.handle
-local state, nextTick = shared.state, shared.nextTick
+local private, nextTick = shared.private, shared.nextTick
 local hasHandle = core.hasHandle
 local ECANCELED, ETIMEDOUT = core.errno.ECANCELED, core.errno.ETIMEDOUT
 local timers = require('net.timers')
@@ -385,7 +385,7 @@ end
 function M.install(Socket, setOnread)
   function Socket:connect(...)
     local options, cb = normalize(...)
-    local st = state[self]
+    local st = private(self)
     if st.connecting then return self end
     if type(options) ~= 'table' then
       errors.raise(errors.invalidArgType('options', 'object', options), 2)

@@ -6,7 +6,7 @@ local errors = require('net.errors')
 local shared = require('net.sockstate')
 
 local S, tcp, handle = shared.S, shared.tcp, shared.handle
-local state, nextTick = shared.state, shared.nextTick
+local private, nextTick = shared.private, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 
 local M = {}
@@ -109,12 +109,12 @@ end
 
 function M.install(Socket)
   function Socket:destroy(err)
-    return M.destroy(self, state[self], err, false)
+    return M.destroy(self, private(self), err, false)
   end
 
   function Socket:destroySoon()
     if self.writable then self:end_() end
-    if state[self].writableFinished then
+    if private(self).writableFinished then
       self:destroy()
     else
       self:once('finish', function() self:destroy() end)
@@ -124,7 +124,7 @@ function M.install(Socket)
 
   -- resetAndDestroy(): close with RST, so the peer sees ECONNRESET.
   function Socket:resetAndDestroy()
-    local st = state[self]
+    local st = private(self)
     if hasHandle(self) or st.connecting then
       if handle.kind(self) == 'pipe' or st.path ~= nil then
         errors.raise(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'), 3)

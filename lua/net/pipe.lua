@@ -5,7 +5,7 @@
 local errors = require('net.errors')
 local shared = require('net.sockstate')
 
-local state = shared.state
+local private = shared.private
 
 local M = {}
 
@@ -36,7 +36,7 @@ function M.install(Socket)
     end
     local do_end = true
     if type(opts) == 'table' and (opts['end'] == false or opts.end_ == false) then do_end = false end
-    local src, st = self, state[self]
+    local src, st = self, private(self)
     local pipes = st.pipes or {}
     st.pipes = pipes
     local cleaned = false
@@ -83,7 +83,7 @@ function M.install(Socket)
   end
 
   function Socket:unpipe(dest)
-    local st = state[self]
+    local st = private(self)
     local pipes = st.pipes
     if pipes == nil or next(pipes) == nil then return self end
     local gone = {}

@@ -31,7 +31,7 @@ local shared = require('net.sockstate')
 local readable = require('net.readable')
 local abort = require('net.abort')
 
-local S, state, nextTick = shared.S, shared.state, shared.nextTick
+local S, private, nextTick = shared.S, shared.private, shared.nextTick
 local F = core.framing
 local fields, hasHandle = core.private, core.hasHandle
 local Socket = core.classes.Socket.methods
@@ -347,7 +347,7 @@ local function try(sock, kind, n, from)
   else
     got, more = F.all(sock)
   end
-  if got ~= nil and more == true then readable.read(sock, state[sock], 0) end
+  if got ~= nil and more == true then readable.read(sock, private(sock), 0) end
   return got, more
 end
 
@@ -363,7 +363,7 @@ end
 -- or the stream ends, fails, or times out.
 local function receive_wait(sock, kind, n, scanned)
   local co = check_task('socket:receive')
-  local st = state[sock]
+  local st = private(sock)
   if st.onread ~= nil then
     errors.raise(invalid_state('socket:receive cannot read a socket whose data goes to onread'), 3)
   end
@@ -416,7 +416,7 @@ local function receive_line(sock)
   if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
   local line, more = F.line(sock, false, 0)
   if line ~= nil then
-    if more == true then readable.read(sock, state[sock], 0) end
+    if more == true then readable.read(sock, private(sock), 0) end
     return line
   end
   return receive_wait(sock, LINE, nil, more)
@@ -428,7 +428,7 @@ function Socket:receive(pattern)
     if running == 0 and not co_isyieldable() then not_in_task('socket:receive') end
     local line, more = F.line(self, false, 0)
     if line ~= nil then
-      if more == true then readable.read(self, state[self], 0) end
+      if more == true then readable.read(self, private(self), 0) end
       return line
     end
     return receive_wait(self, LINE, nil, more)
@@ -507,7 +507,7 @@ function Socket:send(data, i, j)
   end
   local last = #data
   if i ~= nil or j ~= nil then data, last = span(data, i, j) end
-  local st = state[self]
+  local st = private(self)
   local below
   if st.connecting then
     -- write() holds it for the connection (and flushes it on 'connect')
@@ -546,7 +546,7 @@ local function queue_of(server)
     st.pQueue = q
     st.waiter = waiter
     server:on('connection', function(sock)
-      guard(sock, state[sock])
+      guard(sock, private(sock))
       q.tail = q.tail + 1
       q[q.tail] = sock
       wake_acceptors(q)
@@ -606,7 +606,7 @@ function M.connect(...)
   local options = ...
   local timeout = type(options) == 'table' and options.timeout or nil
   local sock = net.createConnection(...)
-  local st = state[sock]
+  local st = private(sock)
   guard(sock, st)
   local token = next_token()
   local result

@@ -12,7 +12,7 @@ local EventEmitter = require('net.emitter')
 local shared = require('net.sockstate')
 
 local S, notify = shared.S, shared.notify
-local state, nextTick = shared.state, shared.nextTick
+local private, nextTick = shared.private, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 
 local M = { hooks = {} }
@@ -265,7 +265,7 @@ local function resume_nt(sock, st)
 end
 
 local function on_added(sock, name)
-  local st = state[sock]
+  local st = private(sock)
   if name == 'data' then
     st.readableListening = listener_count(sock, 'readable') > 0 or nil
     if flowing(sock) ~= false then sock:resume() end
@@ -297,11 +297,11 @@ function M.install(Socket, getters, setters)
         n = math.tointeger(n >= 0 and math.floor(n) or math.ceil(n)) or 0
       end
     end
-    return read(self, state[self], n)
+    return read(self, private(self), n)
   end
 
   function Socket:pause()
-    local st = state[self]
+    local st = private(self)
     if flowing(self) ~= false then
       S.setFlowing(self, false)
       self:emit('pause')
@@ -312,7 +312,7 @@ function M.install(Socket, getters, setters)
   end
 
   function Socket:resume()
-    local st = state[self]
+    local st = private(self)
     if flowing(self) ~= true then
       S.setFlowing(self, not st.readableListening)
       if st.onread ~= nil and hasHandle(self) and not st.connecting then S.readStart(self) end
@@ -326,20 +326,20 @@ function M.install(Socket, getters, setters)
   end
 
   function Socket:isPaused()
-    return state[self].paused == true or flowing(self) == false
+    return private(self).paused == true or flowing(self) == false
   end
 
   function Socket:unshift(chunk)
     if type(chunk) ~= 'string' then
       errors.raise(errors.invalidArgType('chunk', { 'string', 'Buffer', 'Uint8Array' }, chunk), 3)
     end
-    local st = state[self]
+    local st = private(self)
     S.unshift(self, chunk)
     if st.needReadable then emit_readable(self, st) end
   end
 
   function Socket:setEncoding(enc)
-    local st = state[self]
+    local st = private(self)
     st.decoder = encoding.decoder(enc == nil and 'utf8' or enc)
     st.encoding = st.decoder.encoding
     if st.onread == nil then S.setDecode(self, true) end
@@ -366,38 +366,38 @@ function M.install(Socket, getters, setters)
 
   function Socket:removeListener(name, fn)
     EventEmitter.removeListener(self, name, fn)
-    if name == 'readable' then nextTick(update_readable_listening, self, state[self]) end
+    if name == 'readable' then nextTick(update_readable_listening, self, private(self)) end
     return self
   end
   Socket.off = Socket.removeListener
 
   function Socket:removeAllListeners(name)
     EventEmitter.removeAllListeners(self, name)
-    if name == 'readable' or name == nil then nextTick(update_readable_listening, self, state[self]) end
+    if name == 'readable' or name == nil then nextTick(update_readable_listening, self, private(self)) end
     return self
   end
 
   function getters.readable(sock)
-    local st = state[sock]
+    local st = private(sock)
     return st.rflag ~= false and not S.isDestroyed(sock) and not st.errorEmitted and not st.readableEnded
   end
-  function setters.readable(sock, v) state[sock].rflag = v and true or false end
+  function setters.readable(sock, v) private(sock).rflag = v and true or false end
   function getters.readableFlowing(sock) return flowing(sock) end
   function setters.readableFlowing(sock, v)
     if v == nil then S.setFlowing(sock, nil) else S.setFlowing(sock, v and true or false) end
   end
   function getters.readableLength(sock) return buffered(sock) end
   function getters.readableHighWaterMark(sock) return rhwm(sock) end
-  function getters.readableEnded(sock) return state[sock].readableEnded == true end
-  function getters.readableEncoding(sock) return state[sock].encoding end
+  function getters.readableEnded(sock) return private(sock).readableEnded == true end
+  function getters.readableEncoding(sock) return private(sock).encoding end
   function getters.readableObjectMode() return false end
   function getters.readableAborted(sock)
-    local st = state[sock]
+    local st = private(sock)
     return (S.isDestroyed(sock) or st.errored ~= nil) and not st.readableEnded
   end
   function getters.readableDidRead(sock) return S.stats(sock) > 0 end
-  function getters.errored(sock) return state[sock].errored end
-  function getters.closed(sock) return state[sock].closeEmitted == true end
+  function getters.errored(sock) return private(sock).errored end
+  function getters.closed(sock) return private(sock).closeEmitted == true end
 end
 
 M.read = read

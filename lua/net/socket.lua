@@ -16,7 +16,7 @@ local pipe = require('net.pipe')
 local connect = require('net.connect')
 
 local S, tcp, pipec, handle = shared.S, shared.tcp, shared.pipe, shared.handle
-local DEFAULTS, state = shared.DEFAULTS, shared.state
+local DEFAULTS, private = shared.DEFAULTS, shared.private
 local hasHandle = core.hasHandle
 
 local class = shared.class
@@ -154,7 +154,7 @@ end
 -- key reads as nil, which every rule takes for false): an idle accepted
 -- socket carries a handful of keys, not every default.
 local function init(sock, options)
-  local st = state[sock]
+  local st = private(sock)
   if options.allowHalfOpen == true then st.allowHalfOpen = true end
   local rh = side_hwm(options, 'readableHighWaterMark', 4)
   local wh = side_hwm(options, 'writableHighWaterMark', 4)
@@ -237,7 +237,7 @@ M.hooks = {
 -- --- the rest of the surface ----------------------------------------------
 
 function Socket:setTimeout(ms, cb)
-  local st = state[self]
+  local st = private(self)
   if type(ms) ~= 'number' then
     errors.raise(errors.invalidArgType('msecs', 'number', ms), 2)
   end
@@ -260,7 +260,7 @@ function Socket:setTimeout(ms, cb)
 end
 
 function Socket:setNoDelay(enable)
-  local st = state[self]
+  local st = private(self)
   if enable == nil then enable = true end
   st.noDelay = enable and true or false
   if not st.connecting and handle.kind(self) == 'tcp' then tcp.setNoDelay(self, st.noDelay) end
@@ -294,7 +294,7 @@ function Socket:setKeepAlive(enable, initialDelay, interval, count)
     local o = enable
     enable, initialDelay, interval, count = o.enable, o.initialDelay, o.interval, o.count
   end
-  local st = state[self]
+  local st = private(self)
   initialDelay, interval, count = js_ms(initialDelay), js_ms(interval), js_ms(count)
   st.keepAlive = enable and true or false
   st.keepAliveInitialDelay = initialDelay and math.max(0, initialDelay) or nil
@@ -307,7 +307,7 @@ function Socket:setKeepAlive(enable, initialDelay, interval, count)
 end
 
 function Socket:setTypeOfService(tos)
-  local st = state[self]
+  local st = private(self)
   st.tos = validate_tos(tos, 'tos', 3)
   if not st.connecting and handle.kind(self) == 'tcp' then
     local ok, err_no = tcp.setTypeOfService(self, tos)
@@ -317,7 +317,7 @@ function Socket:setTypeOfService(tos)
 end
 
 function Socket:getTypeOfService()
-  local st = state[self]
+  local st = private(self)
   if not st.connecting and handle.kind(self) == 'tcp' then
     local tos = tcp.getTypeOfService(self)
     if tos then return tos end
@@ -346,7 +346,7 @@ class.meta.__close = function(sock) sock:destroy() end
 -- --- properties ---------------------------------------------------------
 
 local function peer(sock)
-  local st = state[sock]
+  local st = private(sock)
   if st.peer == nil and not st.connecting and handle.kind(sock) == 'tcp' then
     st.peer = tcp.peername(sock) or false
   end
@@ -362,7 +362,7 @@ local function local_name(sock)
   return tcp.sockname(sock)
 end
 function getters.localAddress(sock)
-  local path = state[sock].boundPath
+  local path = private(sock).boundPath
   if path ~= nil and handle.kind(sock) == 'pipe' then return path end
   local n = local_name(sock)
   return n and n.address
@@ -372,21 +372,21 @@ function getters.localFamily(sock) local n = local_name(sock) return n and n.fam
 
 -- 'ip:port' of each Happy Eyeballs attempt, the last the connected one;
 -- nil unless the algorithm ran (several addresses)
-function getters.autoSelectFamilyAttemptedAddresses(sock) return state[sock].attemptedAddresses end
+function getters.autoSelectFamilyAttemptedAddresses(sock) return private(sock).attemptedAddresses end
 
 function getters.bytesRead(sock) return (S.stats(sock)) end
-function getters.connecting(sock) return state[sock].connecting == true end
-function setters.connecting(sock, v) state[sock].connecting = v and true or false end
-function getters.pending(sock) return state[sock].connecting == true or not hasHandle(sock) end
+function getters.connecting(sock) return private(sock).connecting == true end
+function setters.connecting(sock, v) private(sock).connecting = v and true or false end
+function getters.pending(sock) return private(sock).connecting == true or not hasHandle(sock) end
 function getters.destroyed(sock) return S.isDestroyed(sock) end
 function setters.destroyed(sock, v) S.setDestroyed(sock, v) end
 -- plain fields in Node: what is assigned is read back, nothing else changes
-function getters.timeout(sock) return state[sock].timeout end
-function setters.timeout(sock, v) state[sock].timeout = v end
+function getters.timeout(sock) return private(sock).timeout end
+function setters.timeout(sock, v) private(sock).timeout = v end
 -- `server` is a plain field in Node: the accepting server until assigned
 -- (false stands for an assigned nil)
 function getters.server(sock)
-  local st = state[sock]
+  local st = private(sock)
   local v = st.server
   if v == nil then return st.owner end
   if v == false then return nil end
@@ -394,13 +394,13 @@ function getters.server(sock)
 end
 function setters.server(sock, v)
   if v == nil then v = false end
-  state[sock].server = v
+  private(sock).server = v
 end
-function getters.allowHalfOpen(sock) return state[sock].allowHalfOpen == true end
-function setters.allowHalfOpen(sock, v) state[sock].allowHalfOpen = v and true or false end
+function getters.allowHalfOpen(sock) return private(sock).allowHalfOpen == true end
+function setters.allowHalfOpen(sock, v) private(sock).allowHalfOpen = v and true or false end
 
 function getters.readyState(sock)
-  if state[sock].connecting then return 'opening' end
+  if private(sock).connecting then return 'opening' end
   local r, w = sock.readable, sock.writable
   if r and w then return 'open' end
   if r and not w then return 'readOnly' end

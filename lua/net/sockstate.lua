@@ -30,15 +30,7 @@ function M.notify(obj, st, event)
   if w ~= nil then w(obj, st, event) end
 end
 
--- state[sock]: the private table; a weak-keyed cache in front of
--- core.private, so a method costs a table read, not a C call.
-M.state = setmetatable({}, {
-  __mode = 'k',
-  __index = function(t, obj)
-    local st = core.private(obj)
-    t[obj] = st
-    return st
-  end,
-})
+-- private(sock): the private table (a C call; hooks are handed it).
+M.private = core.private
 
 return M

@@ -11,7 +11,7 @@ local encoding = require('net.encoding')
 local shared = require('net.sockstate')
 
 local S = shared.S
-local state, nextTick = shared.state, shared.nextTick
+local private, nextTick = shared.private, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 local errno = require('net.core').errno
 local ECANCELED, ENOTCONN = errno.ECANCELED, errno.ENOTCONN
@@ -88,7 +88,7 @@ end
 -- The writes held while connecting leave from a 'connect' listener, added
 -- at the first such write, as Node's _writeGeneric does.
 local function flush_held(sock)
-  local st = state[sock]
+  local st = private(sock)
   st.flushListening = false
   local cb, drain = S.flush(sock)
   if drain then sock:emit('drain') end
@@ -154,11 +154,11 @@ function M.install(Socket, getters, setters)
   -- write(data[, encoding][, cb]): the common case (connected, no
   -- encoding, no callback) is one C call
   function Socket:write(data, enc, cb)
-    if enc == nil and cb == nil and type(data) == 'string' and not state[self].connecting then
+    if enc == nil and cb == nil and type(data) == 'string' and not private(self).connecting then
       local below = c_write(self, data)
       if below ~= nil then return below end
     end
-    return write_impl(self, state[self], data, enc, cb, false)
+    return write_impl(self, private(self), data, enc, cb, false)
   end
 
   function Socket:cork()
@@ -175,7 +175,7 @@ function M.install(Socket, getters, setters)
     if cb ~= nil and type(cb) ~= 'function' then
       errors.raise(errors.invalidArgType('cb', 'function', cb), 3)
     end
-    local st = state[self]
+    local st = private(self)
     local err
     if data ~= nil then
       if S.isEnded(self) then
@@ -214,10 +214,10 @@ function M.install(Socket, getters, setters)
   Socket['end'] = Socket.end_
 
   function getters.writable(sock)
-    local st = state[sock]
+    local st = private(sock)
     return st.wflag ~= false and not S.isDestroyed(sock) and st.errored == nil and not S.isEnded(sock)
   end
-  function setters.writable(sock, v) state[sock].wflag = v and true or false end
+  function setters.writable(sock, v) private(sock).wflag = v and true or false end
   function getters.writableLength(sock) return S.state(sock, 'writableLength') end
   function getters.writableHighWaterMark(sock) return S.state(sock, 'writableHighWaterMark') end
   function getters.writableNeedDrain(sock)
@@ -225,13 +225,13 @@ function M.install(Socket, getters, setters)
   end
   function getters.writableCorked(sock) return S.state(sock, 'corked') end
   function getters.writableEnded(sock) return S.isEnded(sock) end
-  function getters.writableFinished(sock) return state[sock].writableFinished == true end
+  function getters.writableFinished(sock) return private(sock).writableFinished == true end
   function getters.writableObjectMode() return false end
   function getters.bytesWritten(sock) return (select(2, S.stats(sock))) end
   -- Node's bufferSize: writableLength while there is a handle (connecting
   -- counts: Node makes the handle inside connect()), else nil
   function getters.bufferSize(sock)
-    if hasHandle(sock) or state[sock].connecting then return S.state(sock, 'writableLength') end
+    if hasHandle(sock) or private(sock).connecting then return S.state(sock, 'writableLength') end
     return nil
   end
 end
