@@ -255,7 +255,9 @@ static net_obj *obj_new(lua_State *L, const char *mt, size_t size, int type) {
   net_obj *obj = (net_obj *)lua_newuserdatauv(L, size, UV_COUNT);
   memset(obj, 0, size);
   obj->type = type;
-  lua_newtable(L);
+  /* an accepted, idle socket's private state has four keys: made that
+   * size, it is not resized three times on the way */
+  lua_createtable(L, 0, 4);
   lua_setiuservalue(L, -2, UV_PRIVATE);
   luaL_setmetatable(L, mt);
   return obj;

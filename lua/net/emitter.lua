@@ -52,25 +52,24 @@ local function check_listener(fn)
   end
 end
 
-local function events_of(self)
+local function add(self, given, l, prepend)
+  local name = given
+  if type(name) ~= 'string' then name = key(name) end
   local ev = self._events
   if ev == nil then
-    ev = {}
+    -- the array part made with room for a second name (a socket's first
+    -- two events are usually 'data' and 'error')
+    ev = { name, nil, [name] = l }
     self._events = ev
+    return self
   end
-  return ev
-end
-
-local function add(self, given, l, prepend)
-  local name = key(given)
-  local ev = events_of(self)
   if ev.newListener ~= nil then
     self:emit('newListener', given, unwrap(l))
   end
   local cur = ev[name]
   if cur == nil then
+    ev[#ev + 1] = name -- first: the array part has room, the hash may grow
     ev[name] = l
-    ev[#ev + 1] = name
   elseif is_single(cur) then
     ev[name] = prepend and { l, cur } or { cur, l }
   else

@@ -56,6 +56,11 @@ local function want_data(sock, st)
   S.readStart(sock)
 end
 
+-- Node's endWritableNT: end the writable side, one tick after 'end'
+local function end_writable_nt(sock)
+  if sock.writable and not S.isEnded(sock) and not S.isDestroyed(sock) then sock:end_() end
+end
+
 local function end_readable_nt(sock, st)
   if st.errored ~= nil or st.closeEmitted or st.readableEnded or buffered(sock) > 0 then return end
   st.readableEnded = true
@@ -64,10 +69,7 @@ local function end_readable_nt(sock, st)
   if not st.allowHalfOpen then st.writeAfterFIN = true end
   if S.isDestroyed(sock) then return end
   if sock.writable and not st.allowHalfOpen then
-    -- Node's endWritableNT: end the writable side one tick later
-    nextTick(function()
-      if sock.writable and not S.isEnded(sock) and not S.isDestroyed(sock) then sock:end_() end
-    end)
+    nextTick(end_writable_nt, sock)
   elseif st.writableFinished or st.wflag == false then
     sock:destroy()
   end

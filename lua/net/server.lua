@@ -346,8 +346,7 @@ function M.hooks.connection(server, st, client, status)
     server:emit('error', errors.uv(status, 'accept'))
     return
   end
-  local is_tcp = handle.kind(client) == 'tcp'
-  if st.blockList ~= nil and is_tcp then
+  if st.blockList ~= nil and handle.kind(client) == 'tcp' then
     -- Node closes connections from blocked addresses at once, silently
     local peer = tcp.peername(client)
     if peer and st.blockList:check(peer.address, peer.family == 'IPv6' and 'ipv6' or 'ipv4') then
@@ -356,6 +355,7 @@ function M.hooks.connection(server, st, client, status)
     end
   end
   if st.maxConnections ~= nil and st._connections >= st.maxConnections then
+    local is_tcp = handle.kind(client) == 'tcp'
     local name = is_tcp and tcp.sockname(client)
     local peer = is_tcp and tcp.peername(client)
     handle.close(client)
