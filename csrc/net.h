@@ -199,8 +199,8 @@ struct net_sock {
   size_t rchunk_head, rchunk_n, rchunk_cap;
   size_t runits;     /* with setEncoding: the buffered text's length as Node
                       * counts a string's, in UTF-16 code units */
-  uint64_t timeout_ms; /* idle timeout, 0 = none */
-  net_idle *idle;      /* its timer (idle.c), made by the first setTimeout */
+  net_idle *idle;    /* the idle timeout and its timer (idle.c), made by
+                      * the first setTimeout with a period */
 };
 
 #define NET_SOCKET_MT "net.Socket"
@@ -275,6 +275,7 @@ void net_idle_touch_at(lua_State *L, net_sock *s, int obj_idx);
 void net_idle_note_queue(net_sock *s);
 void net_idle_stop(net_sock *s);
 void net_idle_free(net_sock *s);
+uint64_t net_idle_timeout(const net_sock *s); /* ms, 0 = none */
 
 /* tcp.c, pipe.c, server.c, timer.c, dns.c, addresses.c */
 void net_open_tcp(lua_State *L);

@@ -890,7 +890,7 @@ static int l_state(lua_State *L) {
     case 8: lua_pushinteger(L, (lua_Integer)s->rhwm); break;
     case 9: lua_pushinteger(L, (lua_Integer)s->queued); break;
     case 10: lua_pushboolean(L, s->base.h != NULL && (s->base.h->flags & NET_H_READING)); break;
-    default: lua_pushinteger(L, (lua_Integer)s->timeout_ms); break;
+    default: lua_pushinteger(L, (lua_Integer)net_idle_timeout(s)); break;
   }
   return 1;
 }
