@@ -176,6 +176,16 @@ enum {
   NET_S_DECODE = 1 << 8      /* every chunk to the data hook (setEncoding) */
 };
 
+/* Writes that wait (stream.c): not yet given to libuv because the socket
+ * is connecting (HOLD), corked, or has a write in flight. Made by the
+ * first write that must wait; dropped once empty with no write in flight,
+ * so a socket whose writes go straight to the kernel never has one. */
+typedef struct net_wqueue {
+  size_t n, cap;
+  size_t bytes;          /* of the n entries */
+  net_wentry entries[];  /* cap of them */
+} net_wqueue;
+
 /* A Socket userdata: the one place of a socket's stream state. */
 struct net_sock {
   net_obj base;
@@ -185,9 +195,7 @@ struct net_sock {
   /* write side */
   size_t queued;     /* bytes accepted by write() and not yet written */
   size_t whwm;       /* writable high-water mark */
-  net_wentry *pending; /* writes not yet given to libuv (held, corked, busy) */
-  size_t npending, cap_pending;
-  size_t pending_bytes;
+  net_wqueue *wq;    /* writes not yet given to libuv, or NULL */
   uint64_t bytes_read, bytes_written;
   uint64_t write_calls; /* uv_try_write + uv_write calls: coalescing shows here */
   /* read side: bytes read ahead while nobody consumes them */

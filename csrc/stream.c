@@ -7,7 +7,9 @@
  * wait in the same queue (HOLD) until the connection exists; while a
  * write is in flight, or while corked, new writes wait there too and go out
  * together as one uv_write (one writev). The queue, cork depth, needDrain,
- * the high-water mark and the byte counters live only here.
+ * the high-water mark and the byte counters live only here. The queue is
+ * made by the first write that must wait and dropped when it is empty with
+ * no write in flight.
  *
  * Reading: each read lands in the loop-wide buffer. While the consumer is
  * flowing and nothing is buffered, the chunk goes straight to the data
@@ -16,6 +18,7 @@
  * and reading stops once the buffer reaches the readable high-water mark,
  * to start again when the consumer takes it below.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,6 +468,21 @@ static void report_written(net_sock *s, net_loop *nl, net_wentry *entries, size_
 
 static void submit_pending(net_sock *s);
 
+/* writes waiting in the queue (no queue: none) */
+static size_t pending_count(const net_sock *s) {
+  return s->wq != NULL ? s->wq->n : 0;
+}
+
+/* The queue goes once it is empty with no write in flight: the write side
+ * is idle. While a write is in flight it stays, as the next writes will
+ * likely wait behind it. */
+static void release_idle_queue(net_sock *s) {
+  net_wqueue *q = s->wq;
+  if (q == NULL || q->n > 0 || (s->base.h != NULL && s->base.h->inflight > 0)) return;
+  s->wq = NULL;
+  free(q);
+}
+
 static void on_write(uv_write_t *req, int status) {
   net_write_batch *b = (net_write_batch *)req->data;
   net_handle *h = b->h;
@@ -484,6 +502,7 @@ static void on_write(uv_write_t *req, int status) {
     if (status == 0) net_idle_touch(s); /* Node's kUpdateTimer after a write */
     /* keep the kernel busy first: what queued up meanwhile goes out now */
     if (status == 0 && s->corked == 0) submit_pending(s);
+    release_idle_queue(s);
     /* a batch that never became the write in flight fails as Node's
      * buffered writes do (unsent: the error the stream was destroyed with) */
     report_written(s, h->nl, b->entries, b->n, status, 0, behind && status < 0);
@@ -494,32 +513,36 @@ static void on_write(uv_write_t *req, int status) {
 /* Give every pending write to libuv as one batch. */
 static void submit_pending(net_sock *s) {
   net_handle *h = s->base.h;
-  size_t n = s->npending;
+  net_wqueue *q = s->wq;
+  size_t n = pending_count(s);
   net_write_batch *b;
   uv_buf_t *bufs;
   int rc;
   if (n == 0 || !sock_connected(s) || (s->flags & NET_S_HOLD)) return;
   b = (net_write_batch *)malloc(sizeof(*b) + n * (sizeof(net_wentry) + sizeof(uv_buf_t)));
   if (b == NULL) {
-    s->queued -= s->pending_bytes;
-    s->npending = s->pending_bytes = 0;
-    report_written(s, h->nl, s->pending, n, UV_ENOMEM, 1, 0);
+    /* the writes fail, and the queue goes with them */
+    s->wq = NULL;
+    s->queued -= q->bytes;
+    report_written(s, h->nl, q->entries, n, UV_ENOMEM, 1, 0);
+    free(q);
     return;
   }
   bufs = (uv_buf_t *)(b->entries + n);
   b->h = h;
   b->n = n;
-  b->bytes = s->pending_bytes;
+  b->bytes = q->bytes;
   b->req.data = b;
-  memcpy(b->entries, s->pending, n * sizeof(net_wentry));
+  memcpy(b->entries, q->entries, n * sizeof(net_wentry));
   for (size_t i = 0; i < n; i++) {
     bufs[i] = uv_buf_init((char *)b->entries[i].base, (unsigned int)b->entries[i].len);
   }
-  s->npending = s->pending_bytes = 0;
+  q->n = q->bytes = 0;
   s->write_calls++;
   rc = uv_write(&b->req, &h->u.stream, bufs, (unsigned int)n, on_write);
   if (rc != 0) {
     s->queued -= b->bytes;
+    release_idle_queue(s);
     report_written(s, h->nl, b->entries, n, rc, 1, 0);
     free(b);
     return;
@@ -532,14 +555,17 @@ static void submit_pending(net_sock *s) {
 /* Queue (data at index 2, cb at index 3 if has_cb) of the current call;
  * base/len may point past bytes the kernel already took. */
 static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len, int has_cb) {
-  if (s->npending == s->cap_pending) {
-    size_t cap = s->cap_pending ? s->cap_pending * 2 : 4;
-    net_wentry *p = (net_wentry *)realloc(s->pending, cap * sizeof(net_wentry));
+  net_wqueue *q = s->wq;
+  if (q == NULL || q->n == q->cap) {
+    size_t cap = q != NULL ? q->cap * 2 : 4;
+    net_wqueue *p =
+        (net_wqueue *)realloc(q, offsetof(net_wqueue, entries) + cap * sizeof(net_wentry));
     if (p == NULL) return UV_ENOMEM;
-    s->pending = p;
-    s->cap_pending = cap;
+    if (q == NULL) p->n = p->bytes = 0;
+    p->cap = cap;
+    s->wq = q = p;
   }
-  net_wentry *e = &s->pending[s->npending++];
+  net_wentry *e = &q->entries[q->n++];
   net_push_refs(L, 1);
   e->base = base;
   e->len = len;
@@ -552,7 +578,7 @@ static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len,
     e->cb_ref = LUA_NOREF;
   }
   lua_pop(L, 1);
-  s->pending_bytes += len;
+  q->bytes += len;
   return 0;
 }
 
@@ -579,7 +605,7 @@ static int l_write(lua_State *L) {
     return 1;
   }
   net_idle_touch(s);
-  if (h->inflight == 0 && s->npending == 0 && s->corked == 0) {
+  if (h->inflight == 0 && pending_count(s) == 0 && s->corked == 0) {
     int n = 0;
     if (len > 0) {
       uv_buf_t buf = uv_buf_init((char *)data, (unsigned int)len);
@@ -628,8 +654,9 @@ static int l_write(lua_State *L) {
  * trimmed and waits for submit_pending. */
 static void try_pending(net_sock *s) {
   net_handle *h = s->base.h;
+  net_wqueue *q = s->wq;
   uv_buf_t small[16], *bufs = small;
-  size_t n = s->npending, done = 0;
+  size_t n = pending_count(s), done = 0;
   int w;
   if (n == 0) return;
   if (n > 16) {
@@ -637,32 +664,32 @@ static void try_pending(net_sock *s) {
     if (bufs == NULL) return;
   }
   for (size_t i = 0; i < n; i++) {
-    bufs[i] = uv_buf_init((char *)s->pending[i].base, (unsigned int)s->pending[i].len);
+    bufs[i] = uv_buf_init((char *)q->entries[i].base, (unsigned int)q->entries[i].len);
   }
   s->write_calls++;
   w = uv_try_write(&h->u.stream, bufs, (unsigned int)n);
   if (bufs != small) free(bufs);
   if (w <= 0) return;
   s->queued -= (size_t)w;
-  s->pending_bytes -= (size_t)w;
-  while (done < n && (size_t)w >= s->pending[done].len) {
-    w -= (int)s->pending[done].len;
+  q->bytes -= (size_t)w;
+  while (done < n && (size_t)w >= q->entries[done].len) {
+    w -= (int)q->entries[done].len;
     done++;
   }
   if (done < n && w > 0) {
-    s->pending[done].base += w;
-    s->pending[done].len -= (size_t)w;
+    q->entries[done].base += w;
+    q->entries[done].len -= (size_t)w;
   }
   if (done > 0) {
     net_wentry *gone = (net_wentry *)malloc(done * sizeof(net_wentry));
     if (gone == NULL) {
       /* keep them as empty writes: they complete with the rest */
-      for (size_t i = 0; i < done; i++) s->pending[i].len = 0;
+      for (size_t i = 0; i < done; i++) q->entries[i].len = 0;
       return;
     }
-    memcpy(gone, s->pending, done * sizeof(net_wentry));
-    memmove(s->pending, s->pending + done, (n - done) * sizeof(net_wentry));
-    s->npending -= done;
+    memcpy(gone, q->entries, done * sizeof(net_wentry));
+    memmove(q->entries, q->entries + done, (n - done) * sizeof(net_wentry));
+    q->n -= done;
     report_written(s, h->nl, gone, done, 0, 1, -1);
     free(gone);
   }
@@ -677,15 +704,16 @@ static void try_pending(net_sock *s) {
 static int l_flush(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   net_handle *h = s->base.h;
+  net_wqueue *q;
   int first_done = 0;
   if (!(s->flags & NET_S_HOLD)) return 0;
   s->flags &= ~NET_S_HOLD;
-  if (!sock_connected(s) || s->npending == 0) return 0;
+  if (!sock_connected(s) || pending_count(s) == 0) return 0;
   lua_settop(L, 1);
   net_push_refs(L, 1);
   lua_pushnil(L); /* slot 3: the first write's callback */
   if (s->corked == 0 && h->inflight == 0) {
-    net_wentry first = s->pending[0];
+    net_wentry first = s->wq->entries[0];
     uv_buf_t buf = uv_buf_init((char *)first.base, (unsigned int)first.len);
     int n = 0;
     if (first.len > 0) {
@@ -701,17 +729,20 @@ static int l_flush(lua_State *L) {
         luaL_unref(L, 2, first.cb_ref);
       }
       s->queued -= first.len;
-      s->pending_bytes -= first.len;
-      memmove(s->pending, s->pending + 1, (s->npending - 1) * sizeof(net_wentry));
-      s->npending--;
+      q = s->wq;
+      q->bytes -= first.len;
+      memmove(q->entries, q->entries + 1, (q->n - 1) * sizeof(net_wentry));
+      q->n--;
       try_pending(s);
     } else if (n > 0) {
+      q = s->wq;
       s->queued -= (size_t)n;
-      s->pending_bytes -= (size_t)n;
-      s->pending[0].base += n;
-      s->pending[0].len -= (size_t)n;
+      q->bytes -= (size_t)n;
+      q->entries[0].base += n;
+      q->entries[0].len -= (size_t)n;
     }
     submit_pending(s);
+    release_idle_queue(s);
   }
   lua_pushboolean(L, first_done && take_drain(s));
   return 2;
@@ -734,7 +765,7 @@ static int l_touch(lua_State *L) {
  * held, writes go straight out from now on; else they wait for flush() */
 static int l_connected(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
-  if (s->npending == 0) s->flags &= ~NET_S_HOLD;
+  if (pending_count(s) == 0) s->flags &= ~NET_S_HOLD;
   lua_pushboolean(L, (s->flags & NET_S_HOLD) != 0);
   return 1;
 }
@@ -764,22 +795,27 @@ static int l_uncork(lua_State *L) {
  * `unsent` set. Called with the handle still attached. */
 void net_stream_closed(net_sock *s, int status) {
   net_handle *h = s->base.h;
+  net_wqueue *q = s->wq;
   /* writes held for a connection wait for the next attempt's handle */
-  if (s->npending == 0 || h == NULL || (s->flags & NET_S_HOLD)) return;
-  size_t n = s->npending;
-  s->queued -= s->pending_bytes;
-  s->npending = s->pending_bytes = 0;
-  report_written(s, h->nl, s->pending, n, status, 0, 1);
+  if (q == NULL || h == NULL || (s->flags & NET_S_HOLD)) return;
+  /* the queue goes first: the written hook may write again */
+  s->wq = NULL;
+  if (q->n > 0) {
+    s->queued -= q->bytes;
+    report_written(s, h->nl, q->entries, q->n, status, 0, 1);
+  }
+  free(q);
 }
 
+/* The socket is collected: the write queue and the read buffer go. */
 void net_sock_free_buffers(net_sock *s) {
-  free(s->pending);
+  free(s->wq);
   free(s->rbuf);
   free(s->rchunks);
-  s->pending = NULL;
+  s->wq = NULL;
   s->rbuf = NULL;
   s->rchunks = NULL;
-  s->npending = s->cap_pending = s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = s->runits = 0;
+  s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = s->runits = 0;
 }
 
 /* stream.destroy(sock) -> cbs|nil: the socket is destroyed; writes still
@@ -796,16 +832,20 @@ static int l_destroy(lua_State *L) {
   lua_settop(L, 1);
   net_push_refs(L, 1);
   lua_newtable(L);
-  for (size_t i = 0; i < s->npending; i++) {
-    luaL_unref(L, 2, s->pending[i].data_ref);
-    if (s->pending[i].cb_ref != LUA_NOREF) {
-      lua_rawgeti(L, 2, s->pending[i].cb_ref);
-      luaL_unref(L, 2, s->pending[i].cb_ref);
+  for (size_t i = 0; i < pending_count(s); i++) {
+    const net_wentry *e = &s->wq->entries[i];
+    luaL_unref(L, 2, e->data_ref);
+    if (e->cb_ref != LUA_NOREF) {
+      lua_rawgeti(L, 2, e->cb_ref);
+      luaL_unref(L, 2, e->cb_ref);
       lua_rawseti(L, 3, ++any);
     }
   }
-  s->queued -= s->pending_bytes;
-  s->npending = s->pending_bytes = 0;
+  if (s->wq != NULL) {
+    s->queued -= s->wq->bytes;
+    free(s->wq);
+    s->wq = NULL;
+  }
   return any ? 1 : 0;
 }
 
