@@ -4,12 +4,13 @@
  * the registry and passed to every C function as upvalue 1.
  *
  * A Socket or Server is a userdata. A Socket's userdata is a net_sock: the
- * whole state C needs (the write queue, cork depth, needDrain, high-water
- * marks, byte counters, the read buffer, flowing, ended and destroyed)
- * lives there from net.Socket() on, whether or not a connection exists. The
- * libuv handle is a separate malloc'd net_handle, made by connect, accept
- * or listen, because libuv needs it to outlive the userdata while it
- * closes.
+ * whole state C needs (cork depth, needDrain, high-water marks, byte
+ * counters, flowing, ended and destroyed) lives there from net.Socket() on,
+ * whether or not a connection exists; what only some sockets need (the
+ * write queue, the read-ahead buffer, the idle timer) hangs off it, made on
+ * first need. The libuv handle is a separate malloc'd net_handle, made by
+ * connect, accept or listen, because libuv needs it to outlive the userdata
+ * while it closes.
  *
  * Each userdata has three user values: 1 = the user's own fields (and the
  * emitter's listeners), 2 = refs (write buffers and callbacks C keeps
@@ -186,7 +187,23 @@ typedef struct net_wqueue {
   net_wentry entries[];  /* cap of them */
 } net_wqueue;
 
-/* A Socket userdata: the one place of a socket's stream state. */
+/* Bytes read ahead while nobody consumes them (stream.c, framing.c): kept
+ * as bytes plus chunk lengths, so Node's chunking survives. Made by the
+ * first chunk that is buffered and dropped when the consumer empties it,
+ * so a flowing socket (chunks go straight to the consumer) never has one. */
+typedef struct net_readbuf {
+  size_t off, len, cap;  /* bytes[off .. off+len) are buffered, of cap */
+  size_t *chunks;        /* lengths of the buffered chunks, in order */
+  size_t chunk_head, chunk_n, chunk_cap;
+  size_t units;          /* with setEncoding: the buffered text's length as
+                          * Node counts a string's, in UTF-16 code units */
+  char bytes[];          /* cap of them */
+} net_readbuf;
+
+/* A Socket userdata: the one place of a socket's stream state. The parts
+ * only some sockets use are separate blocks behind a pointer, NULL while
+ * unused (a NULL queue or buffer is an empty one): an idle or flowing
+ * connection carries only the fields every socket needs. */
 struct net_sock {
   net_obj base;
   int flags;
@@ -198,15 +215,10 @@ struct net_sock {
   net_wqueue *wq;    /* writes not yet given to libuv, or NULL */
   uint64_t bytes_read, bytes_written;
   uint64_t write_calls; /* uv_try_write + uv_write calls: coalescing shows here */
-  /* read side: bytes read ahead while nobody consumes them */
+  /* read side */
   size_t rhwm;       /* readable high-water mark */
   size_t read_size;  /* most bytes one read may deliver (onread's buffer) */
-  char *rbuf;
-  size_t roff, rlen, rcap;
-  size_t *rchunks;   /* lengths of the buffered chunks, in order */
-  size_t rchunk_head, rchunk_n, rchunk_cap;
-  size_t runits;     /* with setEncoding: the buffered text's length as Node
-                      * counts a string's, in UTF-16 code units */
+  net_readbuf *rb;   /* bytes read ahead, or NULL */
   net_idle *idle;    /* the idle timeout and its timer (idle.c), made by
                       * the first setTimeout with a period */
 };

@@ -16,7 +16,8 @@
  * hook as one Lua string; otherwise it is appended to the socket's read
  * buffer (kept as bytes plus chunk lengths, so Node's chunking survives),
  * and reading stops once the buffer reaches the readable high-water mark,
- * to start again when the consumer takes it below.
+ * to start again when the consumer takes it below. The buffer is made by
+ * the first chunk that stays and dropped when the consumer empties it.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -62,51 +63,93 @@ static size_t utf16_units(const char *text, size_t len) {
 /* The bytes at the front of the buffer that hold `units` code units; a
  * character is never cut (a surrogate pair goes whole). */
 static size_t units_to_bytes(const net_sock *s, size_t units) {
-  const unsigned char *p = (const unsigned char *)s->rbuf + s->roff;
+  const net_readbuf *rb = s->rb;
+  const unsigned char *p;
   size_t i = 0, u = 0;
-  while (u < units && i < s->rlen) {
+  if (rb == NULL) return 0;
+  p = (const unsigned char *)rb->bytes + rb->off;
+  while (u < units && i < rb->len) {
     u += p[i] >= 0xF0 ? 2 : 1;
     i++;
-    while (i < s->rlen && (p[i] & 0xC0) == 0x80) i++;
+    while (i < rb->len && (p[i] & 0xC0) == 0x80) i++;
   }
   return i;
 }
 
+/* the bytes buffered (no buffer: none) */
+static size_t buffered(const net_sock *s) {
+  return s->rb != NULL ? s->rb->len : 0;
+}
+
 /* Node's readableLength: bytes, or code units of decoded text */
 static size_t read_length(const net_sock *s) {
-  return (s->flags & NET_S_DECODE) ? s->runits : s->rlen;
+  if (s->rb == NULL) return 0;
+  return (s->flags & NET_S_DECODE) ? s->rb->units : s->rb->len;
+}
+
+#define RBUF_MIN_CAP 16384
+
+/* a read buffer for `cap` bytes, empty */
+static net_readbuf *rbuf_new(size_t cap) {
+  net_readbuf *rb = (net_readbuf *)malloc(offsetof(net_readbuf, bytes) + cap);
+  if (rb == NULL) return NULL;
+  rb->off = rb->len = 0;
+  rb->cap = cap;
+  rb->chunks = NULL;
+  rb->chunk_head = rb->chunk_n = rb->chunk_cap = 0;
+  rb->units = 0;
+  return rb;
+}
+
+/* The buffer goes (emptied, or the socket is done with it). */
+static void rbuf_drop(net_sock *s) {
+  net_readbuf *rb = s->rb;
+  if (rb == NULL) return;
+  s->rb = NULL;
+  free(rb->chunks);
+  free(rb);
 }
 
 static int rbuf_append(net_sock *s, const char *data, size_t len) {
-  if (s->roff + s->rlen + len > s->rcap) {
-    if (s->roff > 0) {
-      memmove(s->rbuf, s->rbuf + s->roff, s->rlen);
-      s->roff = 0;
+  net_readbuf *rb = s->rb;
+  if (rb == NULL) {
+    size_t cap = RBUF_MIN_CAP;
+    while (cap < len) cap *= 2;
+    rb = rbuf_new(cap);
+    if (rb == NULL) return UV_ENOMEM;
+    s->rb = rb;
+  } else if (rb->off + rb->len + len > rb->cap) {
+    if (rb->off > 0) {
+      memmove(rb->bytes, rb->bytes + rb->off, rb->len);
+      rb->off = 0;
     }
-    if (s->rlen + len > s->rcap) {
-      size_t cap = s->rcap ? s->rcap : 16384;
-      while (cap < s->rlen + len) cap *= 2;
-      char *p = (char *)realloc(s->rbuf, cap);
+    if (rb->len + len > rb->cap) {
+      size_t cap = rb->cap;
+      while (cap < rb->len + len) cap *= 2;
+      net_readbuf *p = (net_readbuf *)realloc(rb, offsetof(net_readbuf, bytes) + cap);
       if (p == NULL) return UV_ENOMEM;
-      s->rbuf = p;
-      s->rcap = cap;
+      s->rb = rb = p;
+      rb->cap = cap;
     }
   }
-  if (s->rchunk_head + s->rchunk_n == s->rchunk_cap) {
-    if (s->rchunk_head > 0) {
-      memmove(s->rchunks, s->rchunks + s->rchunk_head, s->rchunk_n * sizeof(size_t));
-      s->rchunk_head = 0;
+  if (rb->chunk_head + rb->chunk_n == rb->chunk_cap) {
+    if (rb->chunk_head > 0) {
+      memmove(rb->chunks, rb->chunks + rb->chunk_head, rb->chunk_n * sizeof(size_t));
+      rb->chunk_head = 0;
     } else {
-      size_t cap = s->rchunk_cap ? s->rchunk_cap * 2 : 8;
-      size_t *p = (size_t *)realloc(s->rchunks, cap * sizeof(size_t));
-      if (p == NULL) return UV_ENOMEM;
-      s->rchunks = p;
-      s->rchunk_cap = cap;
+      size_t cap = rb->chunk_cap ? rb->chunk_cap * 2 : 8;
+      size_t *p = (size_t *)realloc(rb->chunks, cap * sizeof(size_t));
+      if (p == NULL) {
+        if (rb->len == 0) rbuf_drop(s); /* just made: no buffer, not an empty one */
+        return UV_ENOMEM;
+      }
+      rb->chunks = p;
+      rb->chunk_cap = cap;
     }
   }
-  memcpy(s->rbuf + s->roff + s->rlen, data, len);
-  s->rlen += len;
-  s->rchunks[s->rchunk_head + s->rchunk_n++] = len;
+  memcpy(rb->bytes + rb->off + rb->len, data, len);
+  rb->len += len;
+  rb->chunks[rb->chunk_head + rb->chunk_n++] = len;
   return 0;
 }
 
@@ -135,7 +178,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   if (nread > 0) {
     s->bytes_read += (uint64_t)nread;
     net_idle_touch(s);
-    if (!(s->flags & (NET_S_ONREAD | NET_S_DECODE)) && s->flowing == 1 && s->rlen == 0) {
+    if (!(s->flags & (NET_S_ONREAD | NET_S_DECODE)) && s->flowing == 1 && buffered(s) == 0) {
       /* the hot path: flowing with nothing buffered. Node emits 'data'
        * straight away; one plain listener is called from here, none means
        * the chunk goes to nobody (as Node's emit), and anything else goes
@@ -148,7 +191,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         return;
       }
     }
-    if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && s->rlen == 0)) {
+    if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && buffered(s) == 0)) {
       net_push_hook(nl, NET_HOOK_DATA);
       if (!net_push_self(h)) {
         lua_pop(L, 1);
@@ -221,36 +264,32 @@ static int l_read_stop(lua_State *L) {
   return 0;
 }
 
-/* After the consumer took bytes: start again if under the mark. */
+/* After the consumer took bytes: an emptied buffer goes; start again if
+ * under the mark. */
 static void after_take(lua_State *L, net_sock *s) {
   int rc;
-  if (s->rlen == 0) {
-    s->roff = s->rchunk_head = s->rchunk_n = s->runits = 0;
-    if (s->rcap > 65536) {
-      free(s->rbuf);
-      s->rbuf = NULL;
-      s->rcap = 0;
-    }
-  }
+  if (buffered(s) == 0) rbuf_drop(s);
   rc = start_reading(s);
   if (rc != 0) luaL_error(L, "net: read start failed: %s", uv_strerror(rc));
 }
 
-/* Drop n bytes off the front of the read buffer (n <= rlen), keeping the
- * chunk lengths and Node's length in step. */
+/* Drop n bytes off the front of the read buffer (n <= buffered), keeping
+ * the chunk lengths and Node's length in step. */
 static void drop_bytes(net_sock *s, size_t n) {
+  net_readbuf *rb = s->rb;
+  if (n == 0) return; /* (a count of 0 may come with no buffer) */
   if (s->flags & NET_S_DECODE) {
-    size_t units = utf16_units(s->rbuf + s->roff, n);
-    s->runits = units < s->runits ? s->runits - units : 0;
+    size_t units = utf16_units(rb->bytes + rb->off, n);
+    rb->units = units < rb->units ? rb->units - units : 0;
   }
-  s->roff += n;
-  s->rlen -= n;
+  rb->off += n;
+  rb->len -= n;
   while (n > 0) {
-    size_t *first = &s->rchunks[s->rchunk_head];
+    size_t *first = &rb->chunks[rb->chunk_head];
     if (*first <= n) {
       n -= *first;
-      s->rchunk_head++;
-      s->rchunk_n--;
+      rb->chunk_head++;
+      rb->chunk_n--;
     } else {
       *first -= n;
       n = 0;
@@ -258,9 +297,10 @@ static void drop_bytes(net_sock *s, size_t n) {
   }
 }
 
-/* Take n bytes off the front of the read buffer (n <= rlen). */
+/* Take n bytes off the front of the read buffer (n <= buffered; the buffer
+ * is not empty). */
 static void take_bytes(lua_State *L, net_sock *s, size_t n) {
-  lua_pushlstring(L, s->rbuf + s->roff, n);
+  lua_pushlstring(L, s->rb->bytes + s->rb->off, n);
   drop_bytes(s, n);
 }
 
@@ -295,8 +335,8 @@ int net_stream_read_more(net_sock *s) {
 /* stream.takeChunk(sock) -> the first buffered chunk, or nil */
 static int l_take_chunk(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
-  if (s->rlen == 0) return 0;
-  take_bytes(L, s, s->rchunks[s->rchunk_head]);
+  if (buffered(s) == 0) return 0;
+  take_bytes(L, s, s->rb->chunks[s->rb->chunk_head]);
   after_take(L, s);
   return 1;
 }
@@ -305,13 +345,13 @@ static int l_take_chunk(lua_State *L) {
  * buffered; with setEncoding, n counts code units (read_length) */
 static int l_take(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
-  size_t n = s->rlen;
+  size_t n = buffered(s);
   if (!lua_isnoneornil(L, 2)) {
     lua_Integer want = luaL_checkinteger(L, 2);
     if (want < 0 || (size_t)want > read_length(s)) return 0;
     n = (s->flags & NET_S_DECODE) ? units_to_bytes(s, (size_t)want) : (size_t)want;
   }
-  if (s->rlen == 0) return 0;
+  if (buffered(s) == 0) return 0;
   take_bytes(L, s, n);
   after_take(L, s);
   return 1;
@@ -322,31 +362,30 @@ static int l_unshift(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
-  char *nb;
+  const net_readbuf *old = s->rb;
+  size_t had = buffered(s), chunks = old != NULL ? old->chunk_n : 0;
+  net_readbuf *nb;
   size_t *nc;
   if (len == 0) return 0;
-  nb = (char *)malloc(s->rlen + len > 16384 ? s->rlen + len : 16384);
-  nc = (size_t *)malloc((s->rchunk_n + 1 + 8) * sizeof(size_t));
+  nb = rbuf_new(had + len > RBUF_MIN_CAP ? had + len : RBUF_MIN_CAP);
+  nc = (size_t *)malloc((chunks + 1 + 8) * sizeof(size_t));
   if (nb == NULL || nc == NULL) {
     free(nb);
     free(nc);
     return luaL_error(L, "net: out of memory");
   }
-  memcpy(nb, data, len);
-  if (s->rlen > 0) memcpy(nb + len, s->rbuf + s->roff, s->rlen);
+  memcpy(nb->bytes, data, len);
+  if (had > 0) memcpy(nb->bytes + len, old->bytes + old->off, had);
   nc[0] = len;
-  if (s->rchunk_n > 0) memcpy(nc + 1, s->rchunks + s->rchunk_head, s->rchunk_n * sizeof(size_t));
-  free(s->rbuf);
-  free(s->rchunks);
-  s->rbuf = nb;
-  s->rcap = s->rlen + len > 16384 ? s->rlen + len : 16384;
-  s->roff = 0;
-  s->rlen += len;
-  s->rchunks = nc;
-  s->rchunk_cap = s->rchunk_n + 1 + 8;
-  s->rchunk_head = 0;
-  s->rchunk_n++;
-  if (s->flags & NET_S_DECODE) s->runits += utf16_units(data, len);
+  if (chunks > 0) memcpy(nc + 1, old->chunks + old->chunk_head, chunks * sizeof(size_t));
+  nb->len = had + len;
+  nb->chunks = nc;
+  nb->chunk_cap = chunks + 1 + 8;
+  nb->chunk_n = chunks + 1;
+  nb->units = old != NULL ? old->units : 0;
+  if (s->flags & NET_S_DECODE) nb->units += utf16_units(data, len);
+  rbuf_drop(s);
+  s->rb = nb;
   return 0;
 }
 
@@ -365,7 +404,7 @@ static int l_push(lua_State *L) {
   const char *data = luaL_checklstring(L, 2, &len);
   if (len == 0) return 0;
   if (rbuf_append(s, data, len) != 0) return luaL_error(L, "net: out of memory");
-  if (s->flags & NET_S_DECODE) s->runits += utf16_units(data, len);
+  if (s->flags & NET_S_DECODE) s->rb->units += utf16_units(data, len);
   if (read_length(s) >= s->rhwm && s->base.h != NULL && !(s->base.h->flags & NET_H_CLOSING)) {
     stop_reading(s->base.h);
   }
@@ -377,7 +416,9 @@ static int l_push(lua_State *L) {
 static int l_set_decode(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   if (lua_toboolean(L, 2)) {
-    if (!(s->flags & NET_S_DECODE) && s->rlen > 0) s->runits = utf16_units(s->rbuf + s->roff, s->rlen);
+    if (!(s->flags & NET_S_DECODE) && buffered(s) > 0) {
+      s->rb->units = utf16_units(s->rb->bytes + s->rb->off, s->rb->len);
+    }
     s->flags |= NET_S_DECODE;
   } else {
     s->flags &= ~NET_S_DECODE;
@@ -810,12 +851,8 @@ void net_stream_closed(net_sock *s, int status) {
 /* The socket is collected: the write queue and the read buffer go. */
 void net_sock_free_buffers(net_sock *s) {
   free(s->wq);
-  free(s->rbuf);
-  free(s->rchunks);
   s->wq = NULL;
-  s->rbuf = NULL;
-  s->rchunks = NULL;
-  s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = s->runits = 0;
+  rbuf_drop(s);
 }
 
 /* stream.destroy(sock) -> cbs|nil: the socket is destroyed; writes still
@@ -856,7 +893,7 @@ static int l_reset(lua_State *L) {
   s->flags &= NET_S_ONREAD | NET_S_DECODE;
   s->bytes_read = s->bytes_written = 0;
   s->corked = 0;
-  s->roff = s->rlen = s->rchunk_head = s->rchunk_n = s->runits = 0;
+  rbuf_drop(s);
   return 0;
 }
 
