@@ -9,7 +9,11 @@
  * A net_sock lives inside the socket's Lua userdata (so in the Lua heap,
  * after Lua's userdata header and three user values); a net_handle is a
  * separate malloc (calloc) made at accept, holding the uv_tcp_t or
- * uv_pipe_t and, embedded, a connect and a shutdown request.
+ * uv_pipe_t and, embedded, a connect and a shutdown request. The write
+ * queue (net_wqueue, plus its entries) and the read-ahead buffer
+ * (net_readbuf, plus its bytes and chunk lengths) are mallocs made only
+ * while writes wait or bytes are buffered: an idle or flowing connection
+ * has neither.
  */
 #define _GNU_SOURCE /* malloc_usable_size */
 #include <malloc.h>
@@ -34,6 +38,8 @@ int main(void) {
   SHOW(sizeof(uv_write_t));
   SHOW(sizeof(net_link));
   SHOW(sizeof(net_wentry));
+  SHOW(sizeof(net_wqueue));
+  SHOW(sizeof(net_readbuf));
   SHOW(sizeof(net_loop));
   void *p = malloc(sizeof(net_handle));
   if (p == NULL)

@@ -38,9 +38,15 @@ static net_sock *sock_arg(lua_State *L) {
   return NULL;
 }
 
+/* the bytes buffered (no read buffer: none) */
+static size_t buffered(const net_sock *s) {
+  return s->rb != NULL ? s->rb->len : 0;
+}
+
 /* Node's readableLength: bytes, or code units of decoded text */
 static size_t node_length(const net_sock *s) {
-  return (s->flags & NET_S_DECODE) ? s->runits : s->rlen;
+  if (s->rb == NULL) return 0;
+  return (s->flags & NET_S_DECODE) ? s->rb->units : s->rb->len;
 }
 
 static int want_more(lua_State *L, net_sock *s) {
@@ -53,12 +59,12 @@ static int want_more(lua_State *L, net_sock *s) {
  * drop_n), then `done`. */
 static int cut(lua_State *L, net_sock *s, size_t push_n, size_t drop_n) {
   if (push_n > 0) {
-    lua_pushlstring(L, s->rbuf + s->roff, push_n);
+    lua_pushlstring(L, s->rb->bytes + s->rb->off, push_n);
   } else {
     lua_pushliteral(L, "");
   }
   net_stream_consume(L, s, drop_n);
-  lua_pushboolean(L, (s->flags & NET_S_EOF) && s->rlen == 0);
+  lua_pushboolean(L, (s->flags & NET_S_EOF) && buffered(s) == 0);
   return 2;
 }
 
@@ -72,11 +78,12 @@ static int l_line(lua_State *L) {
   int keep = lua_toboolean(L, 2);
   lua_Integer from = lua_tointeger(L, 3); /* 0 when absent */
   const char *p, *lf;
-  size_t start;
+  size_t start, have;
   if (s->flags & NET_S_DESTROYED) return 0;
-  start = from > 0 && (size_t)from < s->rlen ? (size_t)from : 0;
-  p = s->rlen > 0 ? s->rbuf + s->roff : NULL;
-  lf = p != NULL ? (const char *)memchr(p + start, '\n', s->rlen - start) : NULL;
+  have = buffered(s);
+  start = from > 0 && (size_t)from < have ? (size_t)from : 0;
+  p = have > 0 ? s->rb->bytes + s->rb->off : NULL;
+  lf = p != NULL ? (const char *)memchr(p + start, '\n', have - start) : NULL;
   if (lf != NULL) {
     size_t n = (size_t)(lf - p) + 1, len = n;
     if (!keep) {
@@ -86,7 +93,7 @@ static int l_line(lua_State *L) {
     return cut(L, s, len, n);
   }
   lua_pushnil(L);
-  lua_pushinteger(L, (lua_Integer)s->rlen);
+  lua_pushinteger(L, (lua_Integer)have);
   want_more(L, s);
   return 2;
 }
@@ -111,7 +118,7 @@ static int l_all(lua_State *L) {
   net_sock *s = sock_arg(L);
   if (s->flags & NET_S_DESTROYED) return 0;
   if (s->flags & NET_S_EOF) {
-    size_t n = s->rlen;
+    size_t n = buffered(s);
     return cut(L, s, n, n);
   }
   want_more(L, s);

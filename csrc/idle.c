@@ -20,6 +20,7 @@ struct net_idle {
   net_link link;
   net_loop *nl;
   net_sock *s;       /* NULL once the socket is collected */
+  uint64_t timeout_ms; /* the period, 0 = none (setTimeout(0) keeps the timer) */
   int obj_ref;       /* the socket, while armed: the callback reaches it */
   int armed;
   int closing;
@@ -66,14 +67,14 @@ static void on_timer(uv_timer_t *timer) {
   lua_State *L = nl->L;
   uint64_t idle;
   size_t queued;
-  if (s == NULL || s->timeout_ms == 0 || L == NULL) {
+  if (s == NULL || t->timeout_ms == 0 || L == NULL) {
     t->armed = 0;
     release_ref(t);
     return;
   }
   idle = uv_now(nl->loop) - t->last_active;
-  if (idle < s->timeout_ms &&
-      uv_timer_start(timer, on_timer, s->timeout_ms - idle, 0) == 0) {
+  if (idle < t->timeout_ms &&
+      uv_timer_start(timer, on_timer, t->timeout_ms - idle, 0) == 0) {
     return; /* activity since it was armed: wait for the rest */
   }
   queued = queue_size(s);
@@ -81,7 +82,7 @@ static void on_timer(uv_timer_t *timer) {
     /* a write in progress: no timeout, as Node */
     t->last_queue = queued;
     t->last_active = uv_now(nl->loop);
-    if (uv_timer_start(timer, on_timer, s->timeout_ms, 0) == 0) return;
+    if (uv_timer_start(timer, on_timer, t->timeout_ms, 0) == 0) return;
   }
   t->armed = 0;
   if (t->obj_ref == LUA_NOREF) return; /* armed with no way to reach the socket */
@@ -96,10 +97,9 @@ static void on_timer(uv_timer_t *timer) {
 /* Arm from now if a timeout is set; the socket at obj_idx of L's stack
  * (when L is given) is held by the timer while it is armed. */
 static void arm(net_idle *t, lua_State *L, int obj_idx) {
-  net_sock *s = t->s;
   t->last_active = uv_now(t->nl->loop);
-  if (t->armed || t->closing || s->timeout_ms == 0) return;
-  if (uv_timer_start(&t->timer, on_timer, s->timeout_ms, 0) != 0) return;
+  if (t->armed || t->closing || t->timeout_ms == 0) return;
+  if (uv_timer_start(&t->timer, on_timer, t->timeout_ms, 0) != 0) return;
   t->armed = 1;
   if (t->obj_ref == LUA_NOREF && L != NULL && obj_idx != 0) {
     lua_pushvalue(L, obj_idx);
@@ -109,7 +109,7 @@ static void arm(net_idle *t, lua_State *L, int obj_idx) {
 
 void net_idle_touch(net_sock *s) {
   net_idle *t = s->idle;
-  if (t == NULL || s->timeout_ms == 0) return;
+  if (t == NULL || t->timeout_ms == 0) return;
   /* activity happens now, not when this loop turn began: a long callback
    * (a big write built first) must not count as idle time (Node's
    * refresh reads an updated loop time too) */
@@ -133,7 +133,7 @@ void net_idle_touch(net_sock *s) {
 /* Activity seen by a call that has the socket at obj_idx of L's stack. */
 void net_idle_touch_at(lua_State *L, net_sock *s, int obj_idx) {
   net_idle *t = s->idle;
-  if (t == NULL || s->timeout_ms == 0 || (s->flags & NET_S_DESTROYED)) return;
+  if (t == NULL || t->timeout_ms == 0 || (s->flags & NET_S_DESTROYED)) return;
   uv_update_time(t->nl->loop);
   if (t->armed) {
     t->last_active = uv_now(t->nl->loop);
@@ -163,6 +163,10 @@ void net_idle_free(net_sock *s) {
   idle_close(t);
 }
 
+uint64_t net_idle_timeout(const net_sock *s) {
+  return s->idle != NULL ? s->idle->timeout_ms : 0;
+}
+
 /* stream.setTimeout(sock, ms): 0 disables. Arms from now (Node restarts
  * the timer on setTimeout) unless the socket is destroyed. */
 int net_idle_set(lua_State *L, net_sock *s, uint64_t ms) {
@@ -171,8 +175,9 @@ int net_idle_set(lua_State *L, net_sock *s, uint64_t ms) {
   /* the loop's cached time may be old (this runs from user code): the
    * period counts from now */
   uv_update_time(nl->loop);
-  s->timeout_ms = ms;
   if (ms == 0) {
+    /* no timer is made for "none" */
+    if (t != NULL) t->timeout_ms = 0;
     net_idle_stop(s);
     return 0;
   }
@@ -196,6 +201,7 @@ int net_idle_set(lua_State *L, net_sock *s, uint64_t ms) {
     net_link_add(nl, &t->link);
     s->idle = t;
   }
+  t->timeout_ms = ms;
   if (t->armed && uv_timer_stop(&t->timer) == 0) t->armed = 0;
   if (!(s->flags & NET_S_DESTROYED)) arm(t, L, 1);
   return 0;

@@ -4,12 +4,13 @@
  * the registry and passed to every C function as upvalue 1.
  *
  * A Socket or Server is a userdata. A Socket's userdata is a net_sock: the
- * whole state C needs (the write queue, cork depth, needDrain, high-water
- * marks, byte counters, the read buffer, flowing, ended and destroyed)
- * lives there from net.Socket() on, whether or not a connection exists. The
- * libuv handle is a separate malloc'd net_handle, made by connect, accept
- * or listen, because libuv needs it to outlive the userdata while it
- * closes.
+ * whole state C needs (cork depth, needDrain, high-water marks, byte
+ * counters, flowing, ended and destroyed) lives there from net.Socket() on,
+ * whether or not a connection exists; what only some sockets need (the
+ * write queue, the read-ahead buffer, the idle timer) hangs off it, made on
+ * first need. The libuv handle is a separate malloc'd net_handle, made by
+ * connect, accept or listen, because libuv needs it to outlive the userdata
+ * while it closes.
  *
  * Each userdata has three user values: 1 = the user's own fields (and the
  * emitter's listeners), 2 = refs (write buffers and callbacks C keeps
@@ -182,7 +183,33 @@ enum {
   NET_S_DECODE = 1 << 8      /* every chunk to the data hook (setEncoding) */
 };
 
-/* A Socket userdata: the one place of a socket's stream state. */
+/* Writes that wait (stream.c): not yet given to libuv because the socket
+ * is connecting (HOLD), corked, or has a write in flight. Made by the
+ * first write that must wait; dropped once empty with no write in flight,
+ * so a socket whose writes go straight to the kernel never has one. */
+typedef struct net_wqueue {
+  size_t n, cap;
+  size_t bytes;          /* of the n entries */
+  net_wentry entries[];  /* cap of them */
+} net_wqueue;
+
+/* Bytes read ahead while nobody consumes them (stream.c, framing.c): kept
+ * as bytes plus chunk lengths, so Node's chunking survives. Made by the
+ * first chunk that is buffered and dropped when the consumer empties it,
+ * so a flowing socket (chunks go straight to the consumer) never has one. */
+typedef struct net_readbuf {
+  size_t off, len, cap;  /* bytes[off .. off+len) are buffered, of cap */
+  size_t *chunks;        /* lengths of the buffered chunks, in order */
+  size_t chunk_head, chunk_n, chunk_cap;
+  size_t units;          /* with setEncoding: the buffered text's length as
+                          * Node counts a string's, in UTF-16 code units */
+  char bytes[];          /* cap of them */
+} net_readbuf;
+
+/* A Socket userdata: the one place of a socket's stream state. The parts
+ * only some sockets use are separate blocks behind a pointer, NULL while
+ * unused (a NULL queue or buffer is an empty one): an idle or flowing
+ * connection carries only the fields every socket needs. */
 struct net_sock {
   net_obj base;
   int flags;
@@ -191,22 +218,15 @@ struct net_sock {
   /* write side */
   size_t queued;     /* bytes accepted by write() and not yet written */
   size_t whwm;       /* writable high-water mark */
-  net_wentry *pending; /* writes not yet given to libuv (held, corked, busy) */
-  size_t npending, cap_pending;
-  size_t pending_bytes;
+  net_wqueue *wq;    /* writes not yet given to libuv, or NULL */
   uint64_t bytes_read, bytes_written;
   uint64_t write_calls; /* uv_try_write + uv_write calls: coalescing shows here */
-  /* read side: bytes read ahead while nobody consumes them */
+  /* read side */
   size_t rhwm;       /* readable high-water mark */
   size_t read_size;  /* most bytes one read may deliver (onread's buffer) */
-  char *rbuf;
-  size_t roff, rlen, rcap;
-  size_t *rchunks;   /* lengths of the buffered chunks, in order */
-  size_t rchunk_head, rchunk_n, rchunk_cap;
-  size_t runits;     /* with setEncoding: the buffered text's length as Node
-                      * counts a string's, in UTF-16 code units */
-  uint64_t timeout_ms; /* idle timeout, 0 = none */
-  net_idle *idle;      /* its timer (idle.c), made by the first setTimeout */
+  net_readbuf *rb;   /* bytes read ahead, or NULL */
+  net_idle *idle;    /* the idle timeout and its timer (idle.c), made by
+                      * the first setTimeout with a period */
 };
 
 #define NET_SOCKET_MT "net.Socket"
@@ -282,6 +302,7 @@ void net_idle_touch_at(lua_State *L, net_sock *s, int obj_idx);
 void net_idle_note_queue(net_sock *s);
 void net_idle_stop(net_sock *s);
 void net_idle_free(net_sock *s);
+uint64_t net_idle_timeout(const net_sock *s); /* ms, 0 = none */
 
 /* tcp.c, pipe.c, server.c, timer.c, dns.c, addresses.c */
 void net_open_tcp(lua_State *L);

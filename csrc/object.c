@@ -398,7 +398,8 @@ static int l_adopt(lua_State *L) {
   if (h == NULL || (h->flags & NET_H_CLOSING)) return net_push_uv_result(L, UV_EBADF);
   if (obj->h != NULL && !(obj->h->flags & NET_H_CLOSING)) return net_push_uv_result(L, UV_EBUSY);
   if (h->inflight > 0 || h->alias_ref != LUA_NOREF) return net_push_uv_result(L, UV_EBUSY);
-  if (other->type == NET_OBJ_SOCKET && ((net_sock *)other)->npending > 0) {
+  if (other->type == NET_OBJ_SOCKET && ((net_sock *)other)->wq != NULL &&
+      ((net_sock *)other)->wq->n > 0) {
     return net_push_uv_result(L, UV_EBUSY);
   }
   obj->h = h;

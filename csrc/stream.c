@@ -7,15 +7,19 @@
  * wait in the same queue (HOLD) until the connection exists; while a
  * write is in flight, or while corked, new writes wait there too and go out
  * together as one uv_write (one writev). The queue, cork depth, needDrain,
- * the high-water mark and the byte counters live only here.
+ * the high-water mark and the byte counters live only here. The queue is
+ * made by the first write that must wait and dropped when it is empty with
+ * no write in flight.
  *
  * Reading: each read lands in the loop-wide buffer. While the consumer is
  * flowing and nothing is buffered, the chunk goes straight to the data
  * hook as one Lua string; otherwise it is appended to the socket's read
  * buffer (kept as bytes plus chunk lengths, so Node's chunking survives),
  * and reading stops once the buffer reaches the readable high-water mark,
- * to start again when the consumer takes it below.
+ * to start again when the consumer takes it below. The buffer is made by
+ * the first chunk that stays and dropped when the consumer empties it.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,51 +63,93 @@ static size_t utf16_units(const char *text, size_t len) {
 /* The bytes at the front of the buffer that hold `units` code units; a
  * character is never cut (a surrogate pair goes whole). */
 static size_t units_to_bytes(const net_sock *s, size_t units) {
-  const unsigned char *p = (const unsigned char *)s->rbuf + s->roff;
+  const net_readbuf *rb = s->rb;
+  const unsigned char *p;
   size_t i = 0, u = 0;
-  while (u < units && i < s->rlen) {
+  if (rb == NULL) return 0;
+  p = (const unsigned char *)rb->bytes + rb->off;
+  while (u < units && i < rb->len) {
     u += p[i] >= 0xF0 ? 2 : 1;
     i++;
-    while (i < s->rlen && (p[i] & 0xC0) == 0x80) i++;
+    while (i < rb->len && (p[i] & 0xC0) == 0x80) i++;
   }
   return i;
 }
 
+/* the bytes buffered (no buffer: none) */
+static size_t buffered(const net_sock *s) {
+  return s->rb != NULL ? s->rb->len : 0;
+}
+
 /* Node's readableLength: bytes, or code units of decoded text */
 static size_t read_length(const net_sock *s) {
-  return (s->flags & NET_S_DECODE) ? s->runits : s->rlen;
+  if (s->rb == NULL) return 0;
+  return (s->flags & NET_S_DECODE) ? s->rb->units : s->rb->len;
+}
+
+#define RBUF_MIN_CAP 16384
+
+/* a read buffer for `cap` bytes, empty */
+static net_readbuf *rbuf_new(size_t cap) {
+  net_readbuf *rb = (net_readbuf *)malloc(offsetof(net_readbuf, bytes) + cap);
+  if (rb == NULL) return NULL;
+  rb->off = rb->len = 0;
+  rb->cap = cap;
+  rb->chunks = NULL;
+  rb->chunk_head = rb->chunk_n = rb->chunk_cap = 0;
+  rb->units = 0;
+  return rb;
+}
+
+/* The buffer goes (emptied, or the socket is done with it). */
+static void rbuf_drop(net_sock *s) {
+  net_readbuf *rb = s->rb;
+  if (rb == NULL) return;
+  s->rb = NULL;
+  free(rb->chunks);
+  free(rb);
 }
 
 static int rbuf_append(net_sock *s, const char *data, size_t len) {
-  if (s->roff + s->rlen + len > s->rcap) {
-    if (s->roff > 0) {
-      memmove(s->rbuf, s->rbuf + s->roff, s->rlen);
-      s->roff = 0;
+  net_readbuf *rb = s->rb;
+  if (rb == NULL) {
+    size_t cap = RBUF_MIN_CAP;
+    while (cap < len) cap *= 2;
+    rb = rbuf_new(cap);
+    if (rb == NULL) return UV_ENOMEM;
+    s->rb = rb;
+  } else if (rb->off + rb->len + len > rb->cap) {
+    if (rb->off > 0) {
+      memmove(rb->bytes, rb->bytes + rb->off, rb->len);
+      rb->off = 0;
     }
-    if (s->rlen + len > s->rcap) {
-      size_t cap = s->rcap ? s->rcap : 16384;
-      while (cap < s->rlen + len) cap *= 2;
-      char *p = (char *)realloc(s->rbuf, cap);
+    if (rb->len + len > rb->cap) {
+      size_t cap = rb->cap;
+      while (cap < rb->len + len) cap *= 2;
+      net_readbuf *p = (net_readbuf *)realloc(rb, offsetof(net_readbuf, bytes) + cap);
       if (p == NULL) return UV_ENOMEM;
-      s->rbuf = p;
-      s->rcap = cap;
+      s->rb = rb = p;
+      rb->cap = cap;
     }
   }
-  if (s->rchunk_head + s->rchunk_n == s->rchunk_cap) {
-    if (s->rchunk_head > 0) {
-      memmove(s->rchunks, s->rchunks + s->rchunk_head, s->rchunk_n * sizeof(size_t));
-      s->rchunk_head = 0;
+  if (rb->chunk_head + rb->chunk_n == rb->chunk_cap) {
+    if (rb->chunk_head > 0) {
+      memmove(rb->chunks, rb->chunks + rb->chunk_head, rb->chunk_n * sizeof(size_t));
+      rb->chunk_head = 0;
     } else {
-      size_t cap = s->rchunk_cap ? s->rchunk_cap * 2 : 8;
-      size_t *p = (size_t *)realloc(s->rchunks, cap * sizeof(size_t));
-      if (p == NULL) return UV_ENOMEM;
-      s->rchunks = p;
-      s->rchunk_cap = cap;
+      size_t cap = rb->chunk_cap ? rb->chunk_cap * 2 : 8;
+      size_t *p = (size_t *)realloc(rb->chunks, cap * sizeof(size_t));
+      if (p == NULL) {
+        if (rb->len == 0) rbuf_drop(s); /* just made: no buffer, not an empty one */
+        return UV_ENOMEM;
+      }
+      rb->chunks = p;
+      rb->chunk_cap = cap;
     }
   }
-  memcpy(s->rbuf + s->roff + s->rlen, data, len);
-  s->rlen += len;
-  s->rchunks[s->rchunk_head + s->rchunk_n++] = len;
+  memcpy(rb->bytes + rb->off + rb->len, data, len);
+  rb->len += len;
+  rb->chunks[rb->chunk_head + rb->chunk_n++] = len;
   return 0;
 }
 
@@ -132,7 +178,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   if (nread > 0) {
     s->bytes_read += (uint64_t)nread;
     net_idle_touch(s);
-    if (!(s->flags & (NET_S_ONREAD | NET_S_DECODE)) && s->flowing == 1 && s->rlen == 0) {
+    if (!(s->flags & (NET_S_ONREAD | NET_S_DECODE)) && s->flowing == 1 && buffered(s) == 0) {
       /* the hot path: flowing with nothing buffered. Node emits 'data'
        * straight away; one plain listener is called from here, none means
        * the chunk goes to nobody (as Node's emit), and anything else goes
@@ -145,7 +191,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         return;
       }
     }
-    if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && s->rlen == 0)) {
+    if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && buffered(s) == 0)) {
       net_push_hook(nl, NET_HOOK_DATA);
       if (!net_push_self(h)) {
         lua_pop(L, 1);
@@ -218,36 +264,32 @@ static int l_read_stop(lua_State *L) {
   return 0;
 }
 
-/* After the consumer took bytes: start again if under the mark. */
+/* After the consumer took bytes: an emptied buffer goes; start again if
+ * under the mark. */
 static void after_take(lua_State *L, net_sock *s) {
   int rc;
-  if (s->rlen == 0) {
-    s->roff = s->rchunk_head = s->rchunk_n = s->runits = 0;
-    if (s->rcap > 65536) {
-      free(s->rbuf);
-      s->rbuf = NULL;
-      s->rcap = 0;
-    }
-  }
+  if (buffered(s) == 0) rbuf_drop(s);
   rc = start_reading(s);
   if (rc != 0) luaL_error(L, "net: read start failed: %s", uv_strerror(rc));
 }
 
-/* Drop n bytes off the front of the read buffer (n <= rlen), keeping the
- * chunk lengths and Node's length in step. */
+/* Drop n bytes off the front of the read buffer (n <= buffered), keeping
+ * the chunk lengths and Node's length in step. */
 static void drop_bytes(net_sock *s, size_t n) {
+  net_readbuf *rb = s->rb;
+  if (n == 0) return; /* (a count of 0 may come with no buffer) */
   if (s->flags & NET_S_DECODE) {
-    size_t units = utf16_units(s->rbuf + s->roff, n);
-    s->runits = units < s->runits ? s->runits - units : 0;
+    size_t units = utf16_units(rb->bytes + rb->off, n);
+    rb->units = units < rb->units ? rb->units - units : 0;
   }
-  s->roff += n;
-  s->rlen -= n;
+  rb->off += n;
+  rb->len -= n;
   while (n > 0) {
-    size_t *first = &s->rchunks[s->rchunk_head];
+    size_t *first = &rb->chunks[rb->chunk_head];
     if (*first <= n) {
       n -= *first;
-      s->rchunk_head++;
-      s->rchunk_n--;
+      rb->chunk_head++;
+      rb->chunk_n--;
     } else {
       *first -= n;
       n = 0;
@@ -255,9 +297,10 @@ static void drop_bytes(net_sock *s, size_t n) {
   }
 }
 
-/* Take n bytes off the front of the read buffer (n <= rlen). */
+/* Take n bytes off the front of the read buffer (n <= buffered; the buffer
+ * is not empty). */
 static void take_bytes(lua_State *L, net_sock *s, size_t n) {
-  lua_pushlstring(L, s->rbuf + s->roff, n);
+  lua_pushlstring(L, s->rb->bytes + s->rb->off, n);
   drop_bytes(s, n);
 }
 
@@ -292,8 +335,8 @@ int net_stream_read_more(net_sock *s) {
 /* stream.takeChunk(sock) -> the first buffered chunk, or nil */
 static int l_take_chunk(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
-  if (s->rlen == 0) return 0;
-  take_bytes(L, s, s->rchunks[s->rchunk_head]);
+  if (buffered(s) == 0) return 0;
+  take_bytes(L, s, s->rb->chunks[s->rb->chunk_head]);
   after_take(L, s);
   return 1;
 }
@@ -302,13 +345,13 @@ static int l_take_chunk(lua_State *L) {
  * buffered; with setEncoding, n counts code units (read_length) */
 static int l_take(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
-  size_t n = s->rlen;
+  size_t n = buffered(s);
   if (!lua_isnoneornil(L, 2)) {
     lua_Integer want = luaL_checkinteger(L, 2);
     if (want < 0 || (size_t)want > read_length(s)) return 0;
     n = (s->flags & NET_S_DECODE) ? units_to_bytes(s, (size_t)want) : (size_t)want;
   }
-  if (s->rlen == 0) return 0;
+  if (buffered(s) == 0) return 0;
   take_bytes(L, s, n);
   after_take(L, s);
   return 1;
@@ -319,31 +362,30 @@ static int l_unshift(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
-  char *nb;
+  const net_readbuf *old = s->rb;
+  size_t had = buffered(s), chunks = old != NULL ? old->chunk_n : 0;
+  net_readbuf *nb;
   size_t *nc;
   if (len == 0) return 0;
-  nb = (char *)malloc(s->rlen + len > 16384 ? s->rlen + len : 16384);
-  nc = (size_t *)malloc((s->rchunk_n + 1 + 8) * sizeof(size_t));
+  nb = rbuf_new(had + len > RBUF_MIN_CAP ? had + len : RBUF_MIN_CAP);
+  nc = (size_t *)malloc((chunks + 1 + 8) * sizeof(size_t));
   if (nb == NULL || nc == NULL) {
     free(nb);
     free(nc);
     return luaL_error(L, "net: out of memory");
   }
-  memcpy(nb, data, len);
-  if (s->rlen > 0) memcpy(nb + len, s->rbuf + s->roff, s->rlen);
+  memcpy(nb->bytes, data, len);
+  if (had > 0) memcpy(nb->bytes + len, old->bytes + old->off, had);
   nc[0] = len;
-  if (s->rchunk_n > 0) memcpy(nc + 1, s->rchunks + s->rchunk_head, s->rchunk_n * sizeof(size_t));
-  free(s->rbuf);
-  free(s->rchunks);
-  s->rbuf = nb;
-  s->rcap = s->rlen + len > 16384 ? s->rlen + len : 16384;
-  s->roff = 0;
-  s->rlen += len;
-  s->rchunks = nc;
-  s->rchunk_cap = s->rchunk_n + 1 + 8;
-  s->rchunk_head = 0;
-  s->rchunk_n++;
-  if (s->flags & NET_S_DECODE) s->runits += utf16_units(data, len);
+  if (chunks > 0) memcpy(nc + 1, old->chunks + old->chunk_head, chunks * sizeof(size_t));
+  nb->len = had + len;
+  nb->chunks = nc;
+  nb->chunk_cap = chunks + 1 + 8;
+  nb->chunk_n = chunks + 1;
+  nb->units = old != NULL ? old->units : 0;
+  if (s->flags & NET_S_DECODE) nb->units += utf16_units(data, len);
+  rbuf_drop(s);
+  s->rb = nb;
   return 0;
 }
 
@@ -362,7 +404,7 @@ static int l_push(lua_State *L) {
   const char *data = luaL_checklstring(L, 2, &len);
   if (len == 0) return 0;
   if (rbuf_append(s, data, len) != 0) return luaL_error(L, "net: out of memory");
-  if (s->flags & NET_S_DECODE) s->runits += utf16_units(data, len);
+  if (s->flags & NET_S_DECODE) s->rb->units += utf16_units(data, len);
   if (read_length(s) >= s->rhwm && s->base.h != NULL && !(s->base.h->flags & NET_H_CLOSING)) {
     stop_reading(s->base.h);
   }
@@ -374,7 +416,9 @@ static int l_push(lua_State *L) {
 static int l_set_decode(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   if (lua_toboolean(L, 2)) {
-    if (!(s->flags & NET_S_DECODE) && s->rlen > 0) s->runits = utf16_units(s->rbuf + s->roff, s->rlen);
+    if (!(s->flags & NET_S_DECODE) && buffered(s) > 0) {
+      s->rb->units = utf16_units(s->rb->bytes + s->rb->off, s->rb->len);
+    }
     s->flags |= NET_S_DECODE;
   } else {
     s->flags &= ~NET_S_DECODE;
@@ -465,6 +509,21 @@ static void report_written(net_sock *s, net_loop *nl, net_wentry *entries, size_
 
 static void submit_pending(net_sock *s);
 
+/* writes waiting in the queue (no queue: none) */
+static size_t pending_count(const net_sock *s) {
+  return s->wq != NULL ? s->wq->n : 0;
+}
+
+/* The queue goes once it is empty with no write in flight: the write side
+ * is idle. While a write is in flight it stays, as the next writes will
+ * likely wait behind it. */
+static void release_idle_queue(net_sock *s) {
+  net_wqueue *q = s->wq;
+  if (q == NULL || q->n > 0 || (s->base.h != NULL && s->base.h->inflight > 0)) return;
+  s->wq = NULL;
+  free(q);
+}
+
 static void on_write(uv_write_t *req, int status) {
   net_write_batch *b = (net_write_batch *)req->data;
   net_handle *h = b->h;
@@ -484,6 +543,7 @@ static void on_write(uv_write_t *req, int status) {
     if (status == 0) net_idle_touch(s); /* Node's kUpdateTimer after a write */
     /* keep the kernel busy first: what queued up meanwhile goes out now */
     if (status == 0 && s->corked == 0) submit_pending(s);
+    release_idle_queue(s);
     /* a batch that never became the write in flight fails as Node's
      * buffered writes do (unsent: the error the stream was destroyed with) */
     report_written(s, h->nl, b->entries, b->n, status, 0, behind && status < 0);
@@ -494,32 +554,36 @@ static void on_write(uv_write_t *req, int status) {
 /* Give every pending write to libuv as one batch. */
 static void submit_pending(net_sock *s) {
   net_handle *h = s->base.h;
-  size_t n = s->npending;
+  net_wqueue *q = s->wq;
+  size_t n = pending_count(s);
   net_write_batch *b;
   uv_buf_t *bufs;
   int rc;
   if (n == 0 || !sock_connected(s) || (s->flags & NET_S_HOLD)) return;
   b = (net_write_batch *)malloc(sizeof(*b) + n * (sizeof(net_wentry) + sizeof(uv_buf_t)));
   if (b == NULL) {
-    s->queued -= s->pending_bytes;
-    s->npending = s->pending_bytes = 0;
-    report_written(s, h->nl, s->pending, n, UV_ENOMEM, 1, 0);
+    /* the writes fail, and the queue goes with them */
+    s->wq = NULL;
+    s->queued -= q->bytes;
+    report_written(s, h->nl, q->entries, n, UV_ENOMEM, 1, 0);
+    free(q);
     return;
   }
   bufs = (uv_buf_t *)(b->entries + n);
   b->h = h;
   b->n = n;
-  b->bytes = s->pending_bytes;
+  b->bytes = q->bytes;
   b->req.data = b;
-  memcpy(b->entries, s->pending, n * sizeof(net_wentry));
+  memcpy(b->entries, q->entries, n * sizeof(net_wentry));
   for (size_t i = 0; i < n; i++) {
     bufs[i] = uv_buf_init((char *)b->entries[i].base, (unsigned int)b->entries[i].len);
   }
-  s->npending = s->pending_bytes = 0;
+  q->n = q->bytes = 0;
   s->write_calls++;
   rc = uv_write(&b->req, &h->u.stream, bufs, (unsigned int)n, on_write);
   if (rc != 0) {
     s->queued -= b->bytes;
+    release_idle_queue(s);
     report_written(s, h->nl, b->entries, n, rc, 1, 0);
     free(b);
     return;
@@ -532,14 +596,17 @@ static void submit_pending(net_sock *s) {
 /* Queue (data at index 2, cb at index 3 if has_cb) of the current call;
  * base/len may point past bytes the kernel already took. */
 static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len, int has_cb) {
-  if (s->npending == s->cap_pending) {
-    size_t cap = s->cap_pending ? s->cap_pending * 2 : 4;
-    net_wentry *p = (net_wentry *)realloc(s->pending, cap * sizeof(net_wentry));
+  net_wqueue *q = s->wq;
+  if (q == NULL || q->n == q->cap) {
+    size_t cap = q != NULL ? q->cap * 2 : 4;
+    net_wqueue *p =
+        (net_wqueue *)realloc(q, offsetof(net_wqueue, entries) + cap * sizeof(net_wentry));
     if (p == NULL) return UV_ENOMEM;
-    s->pending = p;
-    s->cap_pending = cap;
+    if (q == NULL) p->n = p->bytes = 0;
+    p->cap = cap;
+    s->wq = q = p;
   }
-  net_wentry *e = &s->pending[s->npending++];
+  net_wentry *e = &q->entries[q->n++];
   net_push_refs(L, 1);
   e->base = base;
   e->len = len;
@@ -552,7 +619,7 @@ static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len,
     e->cb_ref = LUA_NOREF;
   }
   lua_pop(L, 1);
-  s->pending_bytes += len;
+  q->bytes += len;
   return 0;
 }
 
@@ -579,7 +646,7 @@ static int l_write(lua_State *L) {
     return 1;
   }
   net_idle_touch(s);
-  if (h->inflight == 0 && s->npending == 0 && s->corked == 0) {
+  if (h->inflight == 0 && pending_count(s) == 0 && s->corked == 0) {
     int n = 0;
     if (len > 0) {
       uv_buf_t buf = uv_buf_init((char *)data, (unsigned int)len);
@@ -628,8 +695,9 @@ static int l_write(lua_State *L) {
  * trimmed and waits for submit_pending. */
 static void try_pending(net_sock *s) {
   net_handle *h = s->base.h;
+  net_wqueue *q = s->wq;
   uv_buf_t small[16], *bufs = small;
-  size_t n = s->npending, done = 0;
+  size_t n = pending_count(s), done = 0;
   int w;
   if (n == 0) return;
   if (n > 16) {
@@ -637,32 +705,32 @@ static void try_pending(net_sock *s) {
     if (bufs == NULL) return;
   }
   for (size_t i = 0; i < n; i++) {
-    bufs[i] = uv_buf_init((char *)s->pending[i].base, (unsigned int)s->pending[i].len);
+    bufs[i] = uv_buf_init((char *)q->entries[i].base, (unsigned int)q->entries[i].len);
   }
   s->write_calls++;
   w = uv_try_write(&h->u.stream, bufs, (unsigned int)n);
   if (bufs != small) free(bufs);
   if (w <= 0) return;
   s->queued -= (size_t)w;
-  s->pending_bytes -= (size_t)w;
-  while (done < n && (size_t)w >= s->pending[done].len) {
-    w -= (int)s->pending[done].len;
+  q->bytes -= (size_t)w;
+  while (done < n && (size_t)w >= q->entries[done].len) {
+    w -= (int)q->entries[done].len;
     done++;
   }
   if (done < n && w > 0) {
-    s->pending[done].base += w;
-    s->pending[done].len -= (size_t)w;
+    q->entries[done].base += w;
+    q->entries[done].len -= (size_t)w;
   }
   if (done > 0) {
     net_wentry *gone = (net_wentry *)malloc(done * sizeof(net_wentry));
     if (gone == NULL) {
       /* keep them as empty writes: they complete with the rest */
-      for (size_t i = 0; i < done; i++) s->pending[i].len = 0;
+      for (size_t i = 0; i < done; i++) q->entries[i].len = 0;
       return;
     }
-    memcpy(gone, s->pending, done * sizeof(net_wentry));
-    memmove(s->pending, s->pending + done, (n - done) * sizeof(net_wentry));
-    s->npending -= done;
+    memcpy(gone, q->entries, done * sizeof(net_wentry));
+    memmove(q->entries, q->entries + done, (n - done) * sizeof(net_wentry));
+    q->n -= done;
     report_written(s, h->nl, gone, done, 0, 1, -1);
     free(gone);
   }
@@ -677,15 +745,16 @@ static void try_pending(net_sock *s) {
 static int l_flush(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
   net_handle *h = s->base.h;
+  net_wqueue *q;
   int first_done = 0;
   if (!(s->flags & NET_S_HOLD)) return 0;
   s->flags &= ~NET_S_HOLD;
-  if (!sock_connected(s) || s->npending == 0) return 0;
+  if (!sock_connected(s) || pending_count(s) == 0) return 0;
   lua_settop(L, 1);
   net_push_refs(L, 1);
   lua_pushnil(L); /* slot 3: the first write's callback */
   if (s->corked == 0 && h->inflight == 0) {
-    net_wentry first = s->pending[0];
+    net_wentry first = s->wq->entries[0];
     uv_buf_t buf = uv_buf_init((char *)first.base, (unsigned int)first.len);
     int n = 0;
     if (first.len > 0) {
@@ -701,17 +770,20 @@ static int l_flush(lua_State *L) {
         luaL_unref(L, 2, first.cb_ref);
       }
       s->queued -= first.len;
-      s->pending_bytes -= first.len;
-      memmove(s->pending, s->pending + 1, (s->npending - 1) * sizeof(net_wentry));
-      s->npending--;
+      q = s->wq;
+      q->bytes -= first.len;
+      memmove(q->entries, q->entries + 1, (q->n - 1) * sizeof(net_wentry));
+      q->n--;
       try_pending(s);
     } else if (n > 0) {
+      q = s->wq;
       s->queued -= (size_t)n;
-      s->pending_bytes -= (size_t)n;
-      s->pending[0].base += n;
-      s->pending[0].len -= (size_t)n;
+      q->bytes -= (size_t)n;
+      q->entries[0].base += n;
+      q->entries[0].len -= (size_t)n;
     }
     submit_pending(s);
+    release_idle_queue(s);
   }
   lua_pushboolean(L, first_done && take_drain(s));
   return 2;
@@ -734,7 +806,7 @@ static int l_touch(lua_State *L) {
  * held, writes go straight out from now on; else they wait for flush() */
 static int l_connected(lua_State *L) {
   net_sock *s = net_sock_check(L, 1);
-  if (s->npending == 0) s->flags &= ~NET_S_HOLD;
+  if (pending_count(s) == 0) s->flags &= ~NET_S_HOLD;
   lua_pushboolean(L, (s->flags & NET_S_HOLD) != 0);
   return 1;
 }
@@ -764,22 +836,23 @@ static int l_uncork(lua_State *L) {
  * `unsent` set. Called with the handle still attached. */
 void net_stream_closed(net_sock *s, int status) {
   net_handle *h = s->base.h;
+  net_wqueue *q = s->wq;
   /* writes held for a connection wait for the next attempt's handle */
-  if (s->npending == 0 || h == NULL || (s->flags & NET_S_HOLD)) return;
-  size_t n = s->npending;
-  s->queued -= s->pending_bytes;
-  s->npending = s->pending_bytes = 0;
-  report_written(s, h->nl, s->pending, n, status, 0, 1);
+  if (q == NULL || h == NULL || (s->flags & NET_S_HOLD)) return;
+  /* the queue goes first: the written hook may write again */
+  s->wq = NULL;
+  if (q->n > 0) {
+    s->queued -= q->bytes;
+    report_written(s, h->nl, q->entries, q->n, status, 0, 1);
+  }
+  free(q);
 }
 
+/* The socket is collected: the write queue and the read buffer go. */
 void net_sock_free_buffers(net_sock *s) {
-  free(s->pending);
-  free(s->rbuf);
-  free(s->rchunks);
-  s->pending = NULL;
-  s->rbuf = NULL;
-  s->rchunks = NULL;
-  s->npending = s->cap_pending = s->rcap = s->rlen = s->rchunk_cap = s->rchunk_n = s->runits = 0;
+  free(s->wq);
+  s->wq = NULL;
+  rbuf_drop(s);
 }
 
 /* stream.destroy(sock) -> cbs|nil: the socket is destroyed; writes still
@@ -796,16 +869,20 @@ static int l_destroy(lua_State *L) {
   lua_settop(L, 1);
   net_push_refs(L, 1);
   lua_newtable(L);
-  for (size_t i = 0; i < s->npending; i++) {
-    luaL_unref(L, 2, s->pending[i].data_ref);
-    if (s->pending[i].cb_ref != LUA_NOREF) {
-      lua_rawgeti(L, 2, s->pending[i].cb_ref);
-      luaL_unref(L, 2, s->pending[i].cb_ref);
+  for (size_t i = 0; i < pending_count(s); i++) {
+    const net_wentry *e = &s->wq->entries[i];
+    luaL_unref(L, 2, e->data_ref);
+    if (e->cb_ref != LUA_NOREF) {
+      lua_rawgeti(L, 2, e->cb_ref);
+      luaL_unref(L, 2, e->cb_ref);
       lua_rawseti(L, 3, ++any);
     }
   }
-  s->queued -= s->pending_bytes;
-  s->npending = s->pending_bytes = 0;
+  if (s->wq != NULL) {
+    s->queued -= s->wq->bytes;
+    free(s->wq);
+    s->wq = NULL;
+  }
   return any ? 1 : 0;
 }
 
@@ -816,7 +893,7 @@ static int l_reset(lua_State *L) {
   s->flags &= NET_S_ONREAD | NET_S_DECODE;
   s->bytes_read = s->bytes_written = 0;
   s->corked = 0;
-  s->roff = s->rlen = s->rchunk_head = s->rchunk_n = s->runits = 0;
+  rbuf_drop(s);
   return 0;
 }
 
@@ -890,7 +967,7 @@ static int l_state(lua_State *L) {
     case 8: lua_pushinteger(L, (lua_Integer)s->rhwm); break;
     case 9: lua_pushinteger(L, (lua_Integer)s->queued); break;
     case 10: lua_pushboolean(L, s->base.h != NULL && (s->base.h->flags & NET_H_READING)); break;
-    default: lua_pushinteger(L, (lua_Integer)s->timeout_ms); break;
+    default: lua_pushinteger(L, (lua_Integer)net_idle_timeout(s)); break;
   }
   return 1;
 }
