@@ -12,9 +12,10 @@
  * connect, accept or listen, because libuv needs it to outlive the userdata
  * while it closes.
  *
- * Each userdata has three user values: 1 = the user's own fields (and the
- * emitter's listeners), 2 = refs (write buffers and callbacks C keeps
- * alive), 3 = the Lua layer's private state table. Everything the Lua layer
+ * Each userdata has four user values (object.c): 1 = the user's own
+ * fields, 2 = refs (write buffers and callbacks C keeps alive), 3 = the Lua
+ * layer's private state table, 4 = the emitter's listeners (`_events`); 1
+ * and 2 are made on first use. Everything the Lua layer
  * must hear about goes through a fixed set of hook functions, called with
  * (object, private state, ...).
  *
