@@ -94,7 +94,7 @@ local function breakdown(port, idle_f, idle_pid, base_lua, base_rss, rss_all)
   -- the listeners: _events, its ORDER list, the two closures and the
   -- upvalue they share
   for i = 1, N do
-    debug.setuservalue(socks[i], nil, 4) -- the listeners (csrc/object.c UV_EVENTS)
+    debug.setuservalue(socks[i], nil, 3) -- the listeners (csrc/object.c UV_EVENTS)
   end
   local no_events = full_gc()
   local events = live_lua - no_events
@@ -113,7 +113,7 @@ local function breakdown(port, idle_f, idle_pid, base_lua, base_rss, rss_all)
     if n ~= keys then out('  (socket %d has %d private keys, socket 1 has %d)', i, n, keys) break end
   end
   for i = 1, N do
-    debug.setuservalue(socks[i], false, 3)
+    debug.setuservalue(socks[i], false, 2)
   end
   local no_state = full_gc()
   local state = no_events - no_state

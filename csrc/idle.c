@@ -90,7 +90,7 @@ static void on_timer(uv_timer_t *timer) {
   release_ref(t);
   net_push_hook(nl, NET_HOOK_TIMEOUT);
   lua_insert(L, -2);
-  lua_getiuservalue(L, -1, 3);
+  net_push_private(L, -1);
   net_call(nl, 2);
 }
 
@@ -196,7 +196,6 @@ int net_idle_set(lua_State *L, net_sock *s, uint64_t ms) {
     t->s = s;
     t->obj_ref = LUA_NOREF;
     t->link.close = close_link;
-    t->link.is_timer = 1;
     t->link.handle = (uv_handle_t *)&t->timer;
     net_link_add(nl, &t->link);
     s->idle = t;

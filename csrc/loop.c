@@ -383,7 +383,7 @@ static int l_handle_count(lua_State *L) {
   net_loop *nl = net_loop_get(L);
   lua_Integer streams = 0, timers = 0;
   for (net_link *link = nl->open.next; link != &nl->open; link = link->next) {
-    if (link->is_timer) {
+    if (uv_handle_get_type(link->handle) == UV_TIMER) {
       timers++;
     } else {
       streams++;

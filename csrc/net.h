@@ -12,10 +12,11 @@
  * connect, accept or listen, because libuv needs it to outlive the userdata
  * while it closes.
  *
- * Each userdata has four user values (object.c): 1 = the user's own
- * fields, 2 = refs (write buffers and callbacks C keeps alive), 3 = the Lua
- * layer's private state table, 4 = the emitter's listeners (`_events`); 1
- * and 2 are made on first use. Everything the Lua layer
+ * Each userdata has three user values (object.c): 1 = the user's own
+ * fields (made on the first), 2 = the Lua layer's private state table
+ * (which also holds, under a C-only key, the refs: write buffers and
+ * callbacks C keeps alive), 3 = the emitter's listeners (`_events`).
+ * Everything the Lua layer
  * must hear about goes through a fixed set of hook functions, called with
  * (object, private state, ...).
  *
@@ -64,8 +65,7 @@ enum net_hook {
 typedef struct net_link {
   struct net_link *prev, *next;
   void (*close)(struct net_link *link);
-  int is_timer; /* timers are not counted as leaks when unref'd */
-  const uv_handle_t *handle; /* for describing it */
+  const uv_handle_t *handle; /* for describing and counting it */
 } net_link;
 
 /* The leading fields of luv's luv_ctx_t (see loop.c for what net reads
@@ -269,6 +269,7 @@ void net_handle_close(net_handle *h);
 int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
 /* push the object and its private state; returns 0 if the object is gone */
 int net_push_self(net_handle *h);
+void net_push_private(lua_State *L, int obj_idx); /* its private state table */
 /* the object's listener of `event` when it is one plain function: pushed,
  * returns 1; 0 (nothing pushed) when it has none; -1 (nothing pushed) when
  * the emitter must call them (several, or a once wrapper) */

@@ -14,11 +14,15 @@
 
 #include "net.h"
 
-/* User values: the user's own fields (made on the first one), the refs
- * table (made on the first write that needs it), the private state, and
- * the emitter's listeners (`_events`, kept apart from the user's fields so
- * a socket whose user sets no field of its own needs no fields table). */
-enum { UV_FIELDS = 1, UV_REFS = 2, UV_PRIVATE = 3, UV_EVENTS = 4, UV_COUNT = 4 };
+/* User values: the user's own fields (made on the first one), the private
+ * state, and the emitter's listeners (`_events`, kept apart from the user's
+ * fields so a socket whose user sets no field of its own needs no fields
+ * table). The refs table hangs off the private state (net_push_refs). */
+enum { UV_FIELDS = 1, UV_PRIVATE = 2, UV_EVENTS = 3, UV_COUNT = 3 };
+
+/* The key of the refs table in the private state: a light userdata, which
+ * no Lua code can make, so no key of the Lua layer can clash with it. */
+static const char refs_key = 'r';
 
 /* __index(obj, key): upvalues: methods, getters, "_events" */
 static int obj_index(lua_State *L) {
@@ -199,6 +203,10 @@ int net_push_self(net_handle *h) {
   return 1;
 }
 
+void net_push_private(lua_State *L, int obj_idx) {
+  lua_getiuservalue(L, obj_idx, UV_PRIVATE);
+}
+
 /* Make the libuv handle of the object at obj_idx. kind: NET_H_TCP (arg:
  * address family or AF_UNSPEC) or NET_H_PIPE (arg: ipc). On failure
  * returns NULL with *err set to the libuv status. */
@@ -240,15 +248,18 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
 }
 
 /* The refs table (write buffers and callbacks C keeps alive) is made on
- * the first write that needs it: many sockets never queue a write. */
+ * the first write that needs it: many sockets never queue a write. It is
+ * kept in the private state rather than in a user value of its own, which
+ * every socket would pay for. */
 void net_push_refs(lua_State *L, int obj_idx) {
-  obj_idx = lua_absindex(L, obj_idx);
-  if (lua_getiuservalue(L, obj_idx, UV_REFS) == LUA_TNIL) {
+  lua_getiuservalue(L, obj_idx, UV_PRIVATE);
+  if (lua_rawgetp(L, -1, &refs_key) == LUA_TNIL) {
     lua_pop(L, 1);
     lua_newtable(L);
     lua_pushvalue(L, -1);
-    lua_setiuservalue(L, obj_idx, UV_REFS);
+    lua_rawsetp(L, -3, &refs_key);
   }
+  lua_remove(L, -2);
 }
 
 static net_obj *obj_new(lua_State *L, const char *mt, size_t size, int type) {

@@ -131,7 +131,6 @@ static int l_new_timer(lua_State *L) {
   tm->nl = nl;
   tm->cb_ref = tm->self_ref = LUA_NOREF;
   tm->link.close = close_link;
-  tm->link.is_timer = 1;
   tm->link.handle = (uv_handle_t *)&tm->t;
   net_link_add(nl, &tm->link);
   ud->timer = tm;

@@ -249,7 +249,8 @@ end
 -- 'readable' listeners changed (a tick after a removal, as Node's).
 local function update_readable_listening(sock, st)
   st.readableListening = listener_count(sock, 'readable') > 0 or nil
-  if resume_scheduled[sock] and st.paused == false then
+  -- (Node's kPaused === false: resume() ran, and set resumeScheduled)
+  if resume_scheduled[sock] and not st.paused then
     S.setFlowing(sock, true)
   elseif listener_count(sock, 'data') > 0 then
     sock:resume()
@@ -323,7 +324,7 @@ function M.install(Socket, getters, setters)
         nextTick(resume_nt, self, st)
       end
     end
-    st.paused = false
+    st.paused = nil -- Node's false; nil, so an idle socket's state needs no key for it
     return self
   end
 
