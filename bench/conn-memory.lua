@@ -91,16 +91,16 @@ local function breakdown(port, idle_f, idle_pid, base_lua, base_rss, rss_all)
   out('Lua heap per idle socket (live, after a full GC): %s bytes', per(total, N))
   out('VmRSS per idle socket (before that GC):          %s bytes', per(rss_all - base_rss, N))
 
-  -- the listeners: _events, its ORDER list, the two closures and the
+  -- the listeners: _events, the two closures and the
   -- upvalue they share
   for i = 1, N do
-    debug.setuservalue(socks[i], nil, 3) -- the listeners (csrc/object.c UV_EVENTS)
+    shared.private(socks[i])._events = nil -- the listeners (kept in the private state)
   end
   local no_events = full_gc()
   local events = live_lua - no_events
   out('  listeners (_events + 2 closures + upvalue): %s', per(events, N))
 
-  -- the private state table (user value 3)
+  -- the private state table (user value 2)
   local keys, key_names = 0, {}
   for k, v in pairs(shared.private(socks[1])) do
     keys = keys + 1

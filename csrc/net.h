@@ -12,11 +12,10 @@
  * connect, accept or listen, because libuv needs it to outlive the userdata
  * while it closes.
  *
- * Each userdata has three user values (object.c): 1 = the user's own
- * fields (made on the first), 2 = the Lua layer's private state table
- * (which also holds, under a C-only key, the refs: write buffers and
- * callbacks C keeps alive), 3 = the emitter's listeners (`_events`).
- * Everything the Lua layer
+ * Each userdata has two user values (object.c): 1 = the user's own fields
+ * (made on the first), 2 = the Lua layer's private state table, which also
+ * holds the emitter's listeners (`_events`) and, under a C-only key, the
+ * refs (write buffers and callbacks C keeps alive). Everything the Lua layer
  * must hear about goes through a fixed set of hook functions, called with
  * (object, private state, ...).
  *

@@ -14,11 +14,13 @@
 
 #include "net.h"
 
-/* User values: the user's own fields (made on the first one), the private
- * state, and the emitter's listeners (`_events`, kept apart from the user's
- * fields so a socket whose user sets no field of its own needs no fields
- * table). The refs table hangs off the private state (net_push_refs). */
-enum { UV_FIELDS = 1, UV_PRIVATE = 2, UV_EVENTS = 3, UV_COUNT = 3 };
+/* User values: the user's own fields (made on the first one) and the
+ * private state. Two things hang off the private state rather than cost
+ * every socket a user value of their own: the emitter's listeners
+ * (`_events`, kept apart from the user's fields so a socket whose user sets
+ * no field of its own needs no fields table) and the refs table
+ * (net_push_refs). */
+enum { UV_FIELDS = 1, UV_PRIVATE = 2, UV_COUNT = 2 };
 
 /* The key of the refs table in the private state: a light userdata, which
  * no Lua code can make, so no key of the Lua layer can clash with it. */
@@ -27,7 +29,9 @@ static const char refs_key = 'r';
 /* __index(obj, key): upvalues: methods, getters, "_events" */
 static int obj_index(lua_State *L) {
   if (lua_rawequal(L, 2, lua_upvalueindex(3))) {
-    lua_getiuservalue(L, 1, UV_EVENTS);
+    lua_getiuservalue(L, 1, UV_PRIVATE);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
     return 1;
   }
   if (lua_getiuservalue(L, 1, UV_FIELDS) == LUA_TTABLE) {
@@ -58,7 +62,9 @@ static int obj_newindex(lua_State *L) {
   if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) return 0; /* getter only */
   lua_settop(L, 3);
   if (lua_rawequal(L, 2, lua_upvalueindex(3))) {
-    lua_setiuservalue(L, 1, UV_EVENTS);
+    lua_getiuservalue(L, 1, UV_PRIVATE);
+    lua_insert(L, 2);
+    lua_rawset(L, 2);
     return 0;
   }
   if (lua_getiuservalue(L, 1, UV_FIELDS) != LUA_TTABLE) {
@@ -178,10 +184,12 @@ void net_on_connect(uv_connect_t *req, int status) {
 
 int net_push_listener(net_handle *h, const char *event) {
   lua_State *L = h->nl->L;
-  int top = lua_gettop(L), t;
+  int top, t;
   if (L == NULL || h->self_ref == LUA_NOREF) return 0;
+  top = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, h->self_ref);
-  if (lua_getiuservalue(L, -1, UV_EVENTS) != LUA_TTABLE) {
+  lua_getiuservalue(L, -1, UV_PRIVATE);
+  if (lua_getfield(L, -1, "_events") != LUA_TTABLE) {
     lua_settop(L, top);
     return 0;
   }

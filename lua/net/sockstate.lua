@@ -1,13 +1,15 @@
 -- What the socket modules (readable, writable, destroy, pipe, connect,
 -- socket) share: the private state of each socket and the C entry points.
 --
--- A socket's private state table (user value 3 of its userdata, made in
+-- A socket's private state table (user value 2 of its userdata, made in
 -- csrc/object.c) holds only Node's rules that C does not need: flags such
 -- as `connecting`, `readableEnded` or `errorEmitted`, the decoder, the
 -- remembered options. Everything C needs (the write queue, cork depth,
 -- needDrain, the high-water marks, the byte counters, the read buffer,
 -- flowing, ended, destroyed, the idle timeout) lives only in C and is read
--- through core.stream.
+-- through core.stream. The table also holds the emitter's `_events` (what
+-- `sock._events` reads and assigns) and, under a key only C can make, the
+-- write buffers C keeps alive: a socket pays for one table, not three.
 local core = require('net.core')
 
 local M = {
