@@ -41,12 +41,14 @@ int main(void) {
   SHOW(sizeof(net_wqueue));
   SHOW(sizeof(net_readbuf));
   SHOW(sizeof(net_loop));
-  void *p = malloc(sizeof(net_handle));
+  /* what one TCP handle's calloc takes from the heap (the block is sized
+   * for its kind: NET_HANDLE_SIZE): usable size plus the 8-byte chunk
+   * header glibc keeps in front of it */
+  SHOW(NET_HANDLE_SIZE(NET_H_TCP));
+  void *p = malloc(NET_HANDLE_SIZE(NET_H_TCP));
   if (p == NULL)
     return 1;
-  /* what one calloc(net_handle) takes from the heap: usable size plus the
-   * 8-byte chunk header glibc keeps in front of it */
-  printf("%-36s %5zu\n", "malloc_usable_size(net_handle) + 8", malloc_usable_size(p) + 8);
+  printf("%-36s %5zu\n", "malloc_usable_size(TCP handle) + 8", malloc_usable_size(p) + 8);
   free(p);
   return 0;
 }

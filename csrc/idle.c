@@ -54,6 +54,9 @@ static void close_link(net_link *link) {
   idle_close((net_idle *)((char *)link - offsetof(net_idle, link)));
 }
 
+static const net_link_kind idle_link_kind = {
+    close_link, (ptrdiff_t)offsetof(net_idle, timer) - (ptrdiff_t)offsetof(net_idle, link)};
+
 static size_t queue_size(net_sock *s) {
   net_handle *h = s->base.h;
   if (h == NULL || (h->flags & NET_H_CLOSING)) return 0;
@@ -195,8 +198,7 @@ int net_idle_set(lua_State *L, net_sock *s, uint64_t ms) {
     t->nl = nl;
     t->s = s;
     t->obj_ref = LUA_NOREF;
-    t->link.close = close_link;
-    t->link.handle = (uv_handle_t *)&t->timer;
+    t->link.kind = &idle_link_kind;
     net_link_add(nl, &t->link);
     s->idle = t;
   }

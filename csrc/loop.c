@@ -383,7 +383,7 @@ static int l_handle_count(lua_State *L) {
   net_loop *nl = net_loop_get(L);
   lua_Integer streams = 0, timers = 0;
   for (net_link *link = nl->open.next; link != &nl->open; link = link->next) {
-    if (uv_handle_get_type(link->handle) == UV_TIMER) {
+    if (uv_handle_get_type(net_link_handle(link)) == UV_TIMER) {
       timers++;
     } else {
       streams++;
@@ -470,7 +470,7 @@ static int loop_gc(lua_State *L) {
   }
   for (net_link *link = nl->open.next, *next; link != &nl->open; link = next) {
     next = link->next;
-    link->close(link);
+    link->kind->close(link);
   }
   net_dns_cancel_all(nl);
   net_loop_settle(nl);
@@ -508,7 +508,7 @@ static int l_close_all(lua_State *L) {
   net_link *link = nl->open.next;
   while (link != &nl->open) {
     net_link *next = link->next;
-    link->close(link);
+    link->kind->close(link);
     n++;
     link = next;
   }
@@ -523,7 +523,7 @@ static int l_describe_handles(lua_State *L) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (net_link *link = nl->open.next; link != &nl->open; link = link->next) {
-    const uv_handle_t *handle = link->handle;
+    const uv_handle_t *handle = net_link_handle(link);
     lua_pushfstring(L, "%s%s%s%s\n", uv_handle_type_name(uv_handle_get_type(handle)),
                     uv_is_active(handle) ? " active" : "", uv_has_ref(handle) ? " ref" : "",
                     uv_is_closing(handle) ? " closing" : "");

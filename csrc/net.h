@@ -61,11 +61,24 @@ enum net_hook {
 /* Every libuv handle this module opens is on its loop binding's list, so
  * core.closeAll() (the spec harness's clean-up) and the leak check can find
  * them without walking handles that belong to luv or others. */
-typedef struct net_link {
-  struct net_link *prev, *next;
-  void (*close)(struct net_link *link);
-  const uv_handle_t *handle; /* for describing and counting it */
-} net_link;
+typedef struct net_link net_link;
+
+/* What a kind of link (a socket or server handle, an idle timer, a timer)
+ * shares, so that each link is only two pointers and this one. */
+typedef struct net_link_kind {
+  void (*close)(net_link *link);
+  ptrdiff_t handle_offset; /* from the link to its libuv handle */
+} net_link_kind;
+
+struct net_link {
+  net_link *prev, *next;
+  const net_link_kind *kind;
+};
+
+/* the libuv handle of a link (for describing and counting it) */
+static inline const uv_handle_t *net_link_handle(const net_link *link) {
+  return (const uv_handle_t *)((const char *)link + link->kind->handle_offset);
+}
 
 /* The leading fields of luv's luv_ctx_t (see loop.c for what net reads
  * and writes, and why the layout can be relied on). */

@@ -145,6 +145,9 @@ static void close_link(net_link *link) {
   net_handle_close((net_handle *)((char *)link - offsetof(net_handle, link)));
 }
 
+static const net_link_kind handle_link_kind = {
+    close_link, (ptrdiff_t)offsetof(net_handle, u) - (ptrdiff_t)offsetof(net_handle, link)};
+
 /* Tell the Lua layer a request finished: hook(obj, st, status), now or
  * (deferred) from the tick queue. */
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred) {
@@ -242,8 +245,7 @@ net_handle *net_handle_new(lua_State *L, net_loop *nl, int obj_idx, int kind, in
   h->flags = kind;
   h->alias_ref = LUA_NOREF;
   h->u.handle.data = h;
-  h->link.close = close_link;
-  h->link.handle = &h->u.handle;
+  h->link.kind = &handle_link_kind;
   if (obj->unref) {
     uv_unref(&h->u.handle);
     h->flags |= NET_H_UNREF;

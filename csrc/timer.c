@@ -88,6 +88,9 @@ static void close_link(net_link *link) {
   timer_close((net_timer *)((char *)link - offsetof(net_timer, link)));
 }
 
+static const net_link_kind timer_link_kind = {
+    close_link, (ptrdiff_t)offsetof(net_timer, t) - (ptrdiff_t)offsetof(net_timer, link)};
+
 static net_timer *check_timer(lua_State *L) {
   net_timer_ud *ud = (net_timer_ud *)luaL_checkudata(L, 1, NET_TIMER_MT);
   if (ud->timer == NULL || ud->timer->closing) luaL_error(L, "net: the timer is closed");
@@ -130,8 +133,7 @@ static int l_new_timer(lua_State *L) {
   tm->t.data = tm;
   tm->nl = nl;
   tm->cb_ref = tm->self_ref = LUA_NOREF;
-  tm->link.close = close_link;
-  tm->link.handle = (uv_handle_t *)&tm->t;
+  tm->link.kind = &timer_link_kind;
   net_link_add(nl, &tm->link);
   ud->timer = tm;
   tm->ud = ud;
