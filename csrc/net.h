@@ -269,6 +269,7 @@ void net_open_classes(lua_State *L);
 /* an argument of a core function (upvalue 1 the loop binding), checked */
 net_obj *net_obj_check(lua_State *L, int idx);   /* a socket or a server */
 net_sock *net_sock_check(lua_State *L, int idx); /* a socket */
+net_sock *net_sock_test(lua_State *L, int idx);  /* a socket, or NULL */
 net_sock *net_sock_new(lua_State *L);             /* pushed */
 void net_push_refs(lua_State *L, int obj_idx);    /* its refs table, made if need be */
 /* the open (not closing) handle of the object at idx, or NULL */

@@ -309,6 +309,10 @@ net_obj *net_obj_check(lua_State *L, int idx) {
   return (net_obj *)lua_touserdata(L, idx);
 }
 
+net_sock *net_sock_test(lua_State *L, int idx) {
+  return class_of(L, idx) == NET_OBJ_SOCKET ? (net_sock *)lua_touserdata(L, idx) : NULL;
+}
+
 net_sock *net_sock_check(lua_State *L, int idx) {
   if (class_of(L, idx) != NET_OBJ_SOCKET) luaL_typeerror(L, idx, NET_SOCKET_MT);
   return (net_sock *)lua_touserdata(L, idx);

@@ -628,11 +628,12 @@ static int push_pending(lua_State *L, net_sock *s, const char *base, size_t len,
  * has no connection and is not connecting): the Lua layer applies Node's
  * rule for that case. Otherwise the write is accepted and `below` is
  * Node's write() value. Failures are reported through the written hook. */
-static int l_write(lua_State *L) {
-  net_sock *s = net_sock_check(L, 1);
+/* The write itself; stack: sock, data (a string), cb or none. Returns 0
+ * (nothing pushed, nothing changed) when the socket cannot take it. */
+static int write_string(lua_State *L, net_sock *s) {
   net_handle *h = s->base.h;
   size_t len;
-  const char *data = luaL_checklstring(L, 2, &len);
+  const char *data = lua_tolstring(L, 2, &len);
   int has_cb = !lua_isnoneornil(L, 3);
   if (s->flags & (NET_S_ENDED | NET_S_DESTROYED)) return 0;
   if (!(s->flags & NET_S_HOLD) && (h == NULL || (h->flags & NET_H_CLOSING))) return 0;
@@ -687,6 +688,40 @@ static int l_write(lua_State *L) {
   }
   if (s->queued >= s->whwm) s->flags |= NET_S_NEED_DRAIN;
   lua_pushboolean(L, s->queued < s->whwm);
+  return 1;
+}
+
+static int l_write(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  luaL_checklstring(L, 2, NULL);
+  return write_string(L, s);
+}
+
+/* Socket.write(sock, data[, enc][, cb]) (upvalue 2: the Lua rules, called
+ * with the same arguments for anything but the common case: a string, no
+ * encoding, no callback, the socket connected and writable). */
+static int write_method(lua_State *L) {
+  net_sock *s;
+  if (lua_type(L, 2) == LUA_TSTRING && lua_isnoneornil(L, 3) && lua_isnoneornil(L, 4) &&
+      (s = net_sock_test(L, 1)) != NULL && !(s->flags & NET_S_HOLD)) {
+    int n;
+    lua_settop(L, 2);
+    n = write_string(L, s);
+    if (n > 0) return n;
+  }
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* stream.makeWrite(rules) -> Socket.write, written in C for the common
+ * case (a method call costs no Lua frame); `rules` does the rest */
+static int l_make_write(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, write_method, 2);
   return 1;
 }
 
@@ -1031,6 +1066,7 @@ static int l_set_hwm(lua_State *L) {
 }
 
 static const luaL_Reg stream_funcs[] = {
+    {"makeWrite", l_make_write},
     {"readStart", l_read_start},
     {"readStop", l_read_stop},
     {"take", l_take},

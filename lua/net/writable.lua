@@ -151,15 +151,12 @@ local function write_impl(sock, st, data, enc, cb, from_end)
 end
 
 function M.install(Socket, getters, setters)
-  -- write(data[, encoding][, cb]): the common case (connected, no
-  -- encoding, no callback) is one C call
-  function Socket:write(data, enc, cb)
-    if enc == nil and cb == nil and type(data) == 'string' and not private(self).connecting then
-      local below = c_write(self, data)
-      if below ~= nil then return below end
-    end
+  -- write(data[, encoding][, cb]): a C function, which writes the common
+  -- case (a string, no encoding, no callback, connected) itself and hands
+  -- anything else to Node's rules here
+  Socket.write = S.makeWrite(function(self, data, enc, cb)
     return write_impl(self, private(self), data, enc, cb, false)
-  end
+  end)
 
   function Socket:cork()
     S.cork(self)
