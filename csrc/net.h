@@ -285,7 +285,8 @@ int net_push_self(net_handle *h);
 void net_push_private(lua_State *L, int obj_idx); /* its private state table */
 /* the object's listener of `event` when it is one plain function: pushed,
  * returns 1; 0 (nothing pushed) when it has none; -1 (nothing pushed) when
- * the emitter must call them (several, or a once wrapper) */
+ * the emitter must call them (several, a once wrapper, or the object has
+ * an `emit` of its own) */
 int net_push_listener(net_handle *h, const char *event);
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
 void net_on_connect(uv_connect_t *req, int status);

@@ -1028,6 +1028,29 @@ static int l_readable_hwm(lua_State *L) {
   return 1;
 }
 
+/* stream.readState(sock) -> readableLength, readableHighWaterMark,
+ * flowing (nil, false or true), destroyed: what Node's read() looks at,
+ * in one call */
+static int l_read_state(lua_State *L) {
+  net_sock *s = net_sock_check(L, 1);
+  lua_pushinteger(L, (lua_Integer)read_length(s));
+  lua_pushinteger(L, (lua_Integer)s->rhwm);
+  if (s->flowing < 0) {
+    lua_pushnil(L);
+  } else {
+    lua_pushboolean(L, s->flowing);
+  }
+  lua_pushboolean(L, s->flags & NET_S_DESTROYED);
+  return 4;
+}
+
+/* stream.canWrite(sock): neither destroyed nor ended (the part of Node's
+ * `writable` that C holds) */
+static int l_can_write(lua_State *L) {
+  lua_pushboolean(L, !(net_sock_check(L, 1)->flags & (NET_S_DESTROYED | NET_S_ENDED)));
+  return 1;
+}
+
 /* stream.isDestroyed(sock), stream.isEnded(sock): the two flags every
  * rule of the Lua layer asks about, without a name lookup */
 static int l_is_destroyed(lua_State *L) {
@@ -1067,6 +1090,8 @@ static int l_set_hwm(lua_State *L) {
 
 static const luaL_Reg stream_funcs[] = {
     {"makeWrite", l_make_write},
+    {"readState", l_read_state},
+    {"canWrite", l_can_write},
     {"readStart", l_read_start},
     {"readStop", l_read_stop},
     {"take", l_take},

@@ -370,4 +370,37 @@ describe('stream', function()
       assert.equal('5/3', counts.srv)
     end)
   end)
+  describe('events seen through an emit of the socket\'s own', function()
+    -- node spec/node/emit_override.js
+    it('a wrapper assigned as sock.emit sees every event, internal ones included, in Node\'s order', function()
+      local slog, clog = {}, {}
+      local function wrap(s, log)
+        local orig = s.emit
+        s.emit = function(self, name, ...)
+          log[#log + 1] = name
+          return orig(self, name, ...)
+        end
+      end
+      local server
+      server = net.createServer(function(s)
+        wrap(s, slog)
+        s:on('data', function(d)
+          slog[#slog + 1] = 'listener:' .. d
+          s:end_()
+        end)
+        s:on('close', function() server:close() end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local c = net.Socket()
+        wrap(c, clog)
+        c:connect(server:address().port, '127.0.0.1', function() c:write('hi') end)
+        c:on('data', function() end)
+        c:on('end', function() c:end_() end)
+      end)
+      H.run(3000)
+      assert.same({ 'resume', 'data', 'listener:hi', 'prefinish', 'finish', 'readable', 'end', 'close' }, slog)
+      assert.same({ 'connectionAttempt', 'resume', 'connect', 'ready', 'readable', 'end', 'prefinish',
+        'finish', 'close' }, clog)
+    end)
+  end)
 end)

@@ -24,6 +24,7 @@ local hooks = M.hooks
 local resume_scheduled = setmetatable({}, { __mode = 'k' })
 
 local flowing, buffered, rhwm = S.flowing, S.readableLength, S.readableHighWaterMark
+local read_state, writable = S.readState, shared.writable
 
 local function listener_count(sock, name)
   local ev = sock._events
@@ -57,8 +58,8 @@ local function want_data(sock, st)
 end
 
 -- Node's endWritableNT: end the writable side, one tick after 'end'
-local function end_writable_nt(sock)
-  if sock.writable and not S.isEnded(sock) and not S.isDestroyed(sock) then sock:end_() end
+local function end_writable_nt(sock, st)
+  if writable(sock, st) then sock:end_() end
 end
 
 local function end_readable_nt(sock, st)
@@ -68,8 +69,8 @@ local function end_readable_nt(sock, st)
   -- after the user's 'end' listeners: a write() there still goes out
   if not st.allowHalfOpen then st.writeAfterFIN = true end
   if S.isDestroyed(sock) then return end
-  if sock.writable and not st.allowHalfOpen then
-    nextTick(end_writable_nt, sock)
+  if not st.allowHalfOpen and writable(sock, st) then
+    nextTick(end_writable_nt, sock, st)
   elseif st.writableFinished or st.wflag == false then
     sock:destroy()
   end
@@ -87,11 +88,13 @@ end
 M.flow = flow
 
 local function emit_readable_now(sock, st)
-  if not S.isDestroyed(sock) and st.errored == nil and (buffered(sock) > 0 or st.ended) then
+  local len, hwm, fl, destroyed = read_state(sock)
+  if not destroyed and st.errored == nil and (len > 0 or st.ended) then
     sock:emit('readable')
     st.emittedReadable = nil
+    len, hwm, fl = read_state(sock)
   end
-  st.needReadable = (flowing(sock) ~= true and not st.ended and buffered(sock) <= rhwm(sock)) or nil
+  st.needReadable = (fl ~= true and not st.ended and len <= hwm) or nil
   flow(sock, st)
 end
 
@@ -106,7 +109,7 @@ end
 -- Node's Readable.read(n): n nil reads what is buffered (one chunk while
 -- flowing), 0 only starts reading.
 function read(sock, st, n)
-  local len, hwm = buffered(sock), rhwm(sock)
+  local len, hwm, fl, destroyed = read_state(sock)
   if n ~= nil and n > hwm then
     -- Node's computeNewHighWaterMark: the next power of two
     local m = 1
@@ -136,23 +139,25 @@ function read(sock, st, n)
     return nil
   end
   local do_read = st.needReadable or len == 0 or len - take < hwm
-  if do_read and not (st.ended or st.reading or S.isDestroyed(sock) or st.errored ~= nil) then
+  if do_read and not (st.ended or st.reading or destroyed or st.errored ~= nil) then
     if len == 0 then st.needReadable = true end
     want_data(sock, st)
   end
   local ret
   if take > 0 then
-    if n == nil and flowing(sock) == true then
+    if n == nil and fl == true then
       ret = S.takeChunk(sock)
     else
       ret = S.take(sock, take)
     end
   end
   if ret == nil then
-    st.needReadable = st.needReadable or buffered(sock) <= hwm or nil
+    st.needReadable = st.needReadable or len <= hwm or nil
     take = 0
+  else
+    len = buffered(sock)
   end
-  if buffered(sock) == 0 then
+  if len == 0 then
     if not st.ended then st.needReadable = true end
     if n ~= take and st.ended then end_readable(sock, st) end
   end
@@ -190,7 +195,8 @@ function M.handleMade(sock, st)
 end
 
 -- C: a chunk for the consumer: flowing with nothing buffered (the hot
--- path), or every chunk in onread and decoding modes.
+-- path, when C did not call a single plain 'data' listener itself), or
+-- every chunk in onread and decoding modes.
 function hooks.data(sock, st, chunk)
   local onread = st.onread
   if onread ~= nil then
@@ -207,10 +213,8 @@ function hooks.data(sock, st, chunk)
     notify(sock, st, 'data')
     return
   end
-  local ev = sock._events
-  local h = ev and ev.data
-  if h == nil then return end
-  if type(h) == 'function' then h(chunk) else sock:emit('data', chunk) end
+  -- (one plain listener and no emit of the socket's own: C called it)
+  sock:emit('data', chunk)
 end
 
 -- C: bytes were added to the read buffer.

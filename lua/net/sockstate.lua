@@ -32,6 +32,13 @@ function M.notify(obj, st, event)
   if w ~= nil then w(obj, st, event) end
 end
 
+-- Node's `writable`: not set false, not errored, neither destroyed nor
+-- ended (what the getter answers; the rules ask it here, without the
+-- getter's lookup)
+function M.writable(sock, st)
+  return st.wflag ~= false and st.errored == nil and core.stream.canWrite(sock)
+end
+
 -- private(sock): the private table (a C call; hooks are handed it).
 M.private = core.private
 

@@ -27,6 +27,13 @@ end
 
 local function finish(sock, st)
   if st.writableFinished or S.isDestroyed(sock) then return end
+  if not st.prefinished then
+    -- Node's prefinish (its _final is done): before the end() callbacks
+    -- and 'finish', with writableFinished still false
+    st.prefinished = true
+    sock:emit('prefinish')
+    if S.isDestroyed(sock) then return end
+  end
   st.writableFinished = true
   local cbs = st.finishCbs
   st.finishCbs = nil
@@ -210,10 +217,7 @@ function M.install(Socket, getters, setters)
   end
   Socket['end'] = Socket.end_
 
-  function getters.writable(sock)
-    local st = private(sock)
-    return st.wflag ~= false and not S.isDestroyed(sock) and st.errored == nil and not S.isEnded(sock)
-  end
+  function getters.writable(sock) return shared.writable(sock, private(sock)) end
   function setters.writable(sock, v) private(sock).wflag = v and true or false end
   function getters.writableLength(sock) return S.state(sock, 'writableLength') end
   function getters.writableHighWaterMark(sock) return S.state(sock, 'writableHighWaterMark') end
