@@ -5,7 +5,7 @@
 local errors = require('net.errors')
 local shared = require('net.sockstate')
 
-local S, tcp, handle = shared.S, shared.tcp, shared.handle
+local S, tcp, handle, emit = shared.S, shared.tcp, shared.handle, shared.emit
 local private, nextTick = shared.private, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 
@@ -14,7 +14,7 @@ local M = {}
 local function emit_error_nt(sock, st, err)
   if st.errorEmitted then return end
   st.errorEmitted = true
-  sock:emit('error', err)
+  emit(sock, st, 'error', err)
 end
 M.emitErrorNT = emit_error_nt
 
@@ -48,9 +48,9 @@ local function emit_close(sock, st, never_connected)
   st.closeEmitted = true
   leave_server(st)
   if never_connected then
-    sock:emit('close') -- Node's emitCloseNT: no hadError argument
+    emit(sock, st, 'close') -- Node's emitCloseNT: no hadError argument
   else
-    sock:emit('close', st.hadError == true)
+    emit(sock, st, 'close', st.hadError == true)
   end
 end
 

@@ -193,8 +193,7 @@ end
 
 -- emit(name, ...) -> true if there were listeners. An 'error' with none is
 -- raised: the error value itself, as Node throws it.
-function EventEmitter:emit(name, ...)
-  local ev = self._events
+local function emit_with(ev, name, ...)
   if type(name) ~= 'string' then name = key(name) end
   local h = ev and ev[name]
   if h == nil then
@@ -215,6 +214,9 @@ function EventEmitter:emit(name, ...)
     for i = 1, #h do h[i](...) end
   end
   return true
+end
+function EventEmitter:emit(name, ...)
+  return emit_with(self._events, name, ...)
 end
 
 function EventEmitter:listeners(name)

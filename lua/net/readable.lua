@@ -11,7 +11,7 @@ local encoding = require('net.encoding')
 local EventEmitter = require('net.emitter')
 local shared = require('net.sockstate')
 
-local S, notify = shared.S, shared.notify
+local S, notify, emit = shared.S, shared.notify, shared.emit
 local private, nextTick = shared.private, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 
@@ -65,7 +65,7 @@ end
 local function end_readable_nt(sock, st)
   if st.errored ~= nil or st.closeEmitted or st.readableEnded or buffered(sock) > 0 then return end
   st.readableEnded = true
-  sock:emit('end')
+  emit(sock, st, 'end')
   -- after the user's 'end' listeners: a write() there still goes out
   if not st.allowHalfOpen then st.writeAfterFIN = true end
   if S.isDestroyed(sock) then return end
@@ -90,7 +90,7 @@ M.flow = flow
 local function emit_readable_now(sock, st)
   local len, hwm, fl, destroyed = read_state(sock)
   if not destroyed and st.errored == nil and (len > 0 or st.ended) then
-    sock:emit('readable')
+    emit(sock, st, 'readable')
     st.emittedReadable = nil
     len, hwm, fl = read_state(sock)
   end
@@ -162,7 +162,7 @@ function read(sock, st, n)
     if n ~= take and st.ended then end_readable(sock, st) end
   end
   if ret ~= nil and not st.errorEmitted and not st.closeEmitted then
-    sock:emit('data', ret)
+    emit(sock, st, 'data', ret)
   end
   return ret
 end
@@ -170,7 +170,7 @@ end
 -- A chunk (decoded if setEncoding asked) that C did not buffer itself.
 local function push(sock, st, chunk)
   if flowing(sock) == true and buffered(sock) == 0 and listener_count(sock, 'data') > 0 then
-    sock:emit('data', chunk)
+    emit(sock, st, 'data', chunk)
     return
   end
   S.push(sock, chunk)
@@ -214,7 +214,7 @@ function hooks.data(sock, st, chunk)
     return
   end
   -- (one plain listener and no emit of the socket's own: C called it)
-  sock:emit('data', chunk)
+  emit(sock, st, 'data', chunk)
 end
 
 -- C: bytes were added to the read buffer.
@@ -266,7 +266,7 @@ end
 local function resume_nt(sock, st)
   if not st.reading then read(sock, st, 0) end
   resume_scheduled[sock] = nil
-  sock:emit('resume')
+  emit(sock, st, 'resume')
   flow(sock, st)
   if flowing(sock) == true and not st.reading then read(sock, st, 0) end
 end
@@ -311,7 +311,7 @@ function M.install(Socket, getters, setters)
     local st = private(self)
     if flowing(self) ~= false then
       S.setFlowing(self, false)
-      self:emit('pause')
+      emit(self, st, 'pause')
     end
     st.paused = true
     if st.onread ~= nil then S.readStop(self) end

@@ -18,6 +18,7 @@ local class = core.classes.Server
 local Server = class.methods
 local getters, setters = class.getters, class.setters
 setmetatable(Server, { __index = EventEmitter })
+local emit = require('net.sockstate').emitter(Server)
 
 local M = { Server = Server, hooks = {} }
 
@@ -367,7 +368,7 @@ function M.hooks.connection(server, st, client, status)
   end
   st._connections = st._connections + 1
   socket.accepted(server, client, st)
-  server:emit('connection', client)
+  emit(server, st, 'connection', client)
 end
 
 local function emit_close_if_drained(server, st)

@@ -16,7 +16,7 @@ local pipe = require('net.pipe')
 local connect = require('net.connect')
 
 local S, tcp, pipec, handle = shared.S, shared.tcp, shared.pipe, shared.handle
-local DEFAULTS, private = shared.DEFAULTS, shared.private
+local DEFAULTS, private, emit = shared.DEFAULTS, shared.private, shared.emit
 local hasHandle = core.hasHandle
 
 local class = shared.class
@@ -229,7 +229,7 @@ M.hooks = {
   connect = connect.hooks.connect,
   close = destroy.onClose,
   timeout = function(sock, st)
-    sock:emit('timeout')
+    emit(sock, st, 'timeout')
     shared.notify(sock, st, 'timeout')
   end,
 }

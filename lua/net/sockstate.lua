@@ -11,6 +11,7 @@
 -- `sock._events` reads and assigns) and, under a key only C can make, the
 -- write buffers C keeps alive: a socket pays for one table, not three.
 local core = require('net.core')
+local EventEmitter = require('net.emitter')
 
 local M = {
   S = core.stream,        -- stream state and the hot path (csrc/stream.c)
@@ -31,6 +32,22 @@ function M.notify(obj, st, event)
   local w = st.waiter
   if w ~= nil then w(obj, st, event) end
 end
+
+-- emitter(methods) -> emit(obj, st, name, ...): what obj:emit(name, ...)
+-- does, for the rules, which hold obj's private state: the listeners are
+-- read from it directly (no lookups through the object's __index for
+-- `emit` and `_events`). An `emit` of the object's own (C sets st.ownEmit
+-- when a user assigns one) or a replaced class method is called, as
+-- Node's internals call this.emit.
+local base_emit = EventEmitter.emit
+function M.emitter(methods)
+  return function(obj, st, name, ...)
+    if st.ownEmit or methods.emit ~= base_emit then return obj:emit(name, ...) end
+    -- (the emitter only reads `_events` of its self: st holds obj's)
+    return base_emit(st, name, ...)
+  end
+end
+M.emit = M.emitter(core.classes.Socket.methods)
 
 -- Node's `writable`: not set false, not errored, neither destroyed nor
 -- ended (what the getter answers; the rules ask it here, without the

@@ -10,7 +10,7 @@ local errors = require('net.errors')
 local encoding = require('net.encoding')
 local shared = require('net.sockstate')
 
-local S = shared.S
+local S, emit = shared.S, shared.emit
 local private, nextTick = shared.private, shared.nextTick
 local hasHandle = require('net.core').hasHandle
 local errno = require('net.core').errno
@@ -31,14 +31,14 @@ local function finish(sock, st)
     -- Node's prefinish (its _final is done): before the end() callbacks
     -- and 'finish', with writableFinished still false
     st.prefinished = true
-    sock:emit('prefinish')
+    emit(sock, st, 'prefinish')
     if S.isDestroyed(sock) then return end
   end
   st.writableFinished = true
   local cbs = st.finishCbs
   st.finishCbs = nil
   if cbs then for i = 1, #cbs do cbs[i]() end end
-  sock:emit('finish')
+  emit(sock, st, 'finish')
   -- Node's autoDestroy: once the readable side has ended, or when it was
   -- set not readable (`readable = false`)
   if st.readableEnded or st.rflag == false then
@@ -85,7 +85,7 @@ function hooks.written(sock, st, err_no, cbs, drain, unsent)
     end
     -- a write in flight when the socket was destroyed: Node calls back with no error
   end
-  if drain then sock:emit('drain') end
+  if drain then emit(sock, st, 'drain') end
   if cbs ~= nil then
     for i = 1, #cbs do cbs[i](err) end
   end
@@ -98,7 +98,7 @@ local function flush_held(sock)
   local st = private(sock)
   st.flushListening = false
   local cb, drain = S.flush(sock)
-  if drain then sock:emit('drain') end
+  if drain then emit(sock, st, 'drain') end
   if cb ~= nil then cb(nil) end
 end
 

@@ -320,6 +320,7 @@ function Socket:send(data, i, j) end
 ---| '"readable"' # Paused mode: data (or the end) is waiting; call read().
 ---| '"end"' # The peer ended its side.
 ---| '"drain"' # The write buffer emptied after write() returned false.
+---| '"prefinish"' # Just before the end_() callbacks and 'finish'.
 ---| '"finish"' # end_() was called and every write has left.
 ---| '"timeout"' # Idle for the setTimeout() time.
 ---| '"error"' # The connection failed; 'close' follows.
@@ -392,7 +393,7 @@ function Socket:on(event, listener) end
 function Socket:on(event, listener) end
 
 ---Adds a listener ('data' also starts the flow).
----@param event "finish"
+---@param event "prefinish"|"finish"
 ---@param listener fun()
 ---@return self
 function Socket:on(event, listener) end
@@ -506,7 +507,7 @@ function Socket:once(event, listener) end
 function Socket:once(event, listener) end
 
 ---Adds a one-time listener ('data' also starts the flow).
----@param event "finish"
+---@param event "prefinish"|"finish"
 ---@param listener fun()
 ---@return self
 function Socket:once(event, listener) end
