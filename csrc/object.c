@@ -2,7 +2,8 @@
  *
  * Field access on an object (the class metatables are made here; the Lua
  * layer fills their method, getter and setter tables):
- *   read:   the user's own fields, then a getter, then a method;
+ *   read:   the user's own fields, then a method of the class, then a getter,
+ *           then an inherited method (no name is both a getter and a method);
  *   assign: a setter if the class has one; a getter-only field ignores the
  *           assignment, as Node's accessor without a setter does; anything
  *           else becomes the user's own field.
@@ -38,6 +39,10 @@ static int obj_index(lua_State *L) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, -2) != LUA_TNIL) return 1;
   }
+  /* the class's own methods first: no name is both a getter and a method,
+   * and a method call (sock:write) is the common case */
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) {
     lua_pushvalue(L, 1);

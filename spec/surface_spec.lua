@@ -240,6 +240,17 @@ describe('the public surface', function()
     assert.is_nil(by_what.Socket._write)              -- '_' names are internal
   end)
 
+  it('names no field both a getter and a method (the C __index looks methods up first)', function()
+    local EventEmitter = require('net.emitter')
+    for _, name in ipairs({ 'Socket', 'Server' }) do
+      local class = core.classes[name]
+      for key in pairs(class.getters) do
+        assert.is_nil(rawget(class.methods, key), name .. '.' .. key)
+        assert.is_nil(EventEmitter[key], name .. '.' .. key)
+      end
+    end
+  end)
+
   it('finds names in the reference only where a heading documents them', function()
     assert.is_true(documented({ 'socket' }, 'write'))
     assert.is_true(documented({ 'socket' }, 'end'))
