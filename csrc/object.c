@@ -7,7 +7,7 @@
  *   assign: a setter if the class has one; a getter-only field ignores the
  *           assignment, as Node's accessor without a setter does; anything
  *           else becomes the user's own field.
- * The Lua layer's private state (user value 3) is never reachable through
+ * The Lua layer's private state (user value 2) is never reachable through
  * the object, so nothing a user assigns can change it behind C's back.
  */
 #include <stdlib.h>
