@@ -182,7 +182,7 @@ function hooks.connect(sock, st, status)
     end
     return
   end
-  st.connecting = false
+  st.connecting = nil
   st.multi = nil
   S.connected(sock)
   M.applyOptions(sock, st)

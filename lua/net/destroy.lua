@@ -73,7 +73,7 @@ function M.destroy(sock, st, err, reset)
   if st.finishCbs ~= nil and not (hasHandle(sock) and S.state(sock, 'writableLength') > 0) then
     nextTick(fail_finish_cbs, st)
   end
-  st.connecting = false
+  st.connecting = nil -- (nil reads as false; an accepted socket never had the key)
   if st.onDestroy then st.onDestroy() end -- the connect attempt's timers
   if err ~= nil then
     st.hadError = true
@@ -101,7 +101,7 @@ function M.onClose(sock, st)
   if not S.isDestroyed(sock) then
     -- closed from below (core.closeAll): finish the teardown
     S.destroy(sock)
-    st.connecting = false
+    st.connecting = nil
   end
   emit_close(sock, st)
   shared.notify(sock, st, 'close')
