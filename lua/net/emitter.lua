@@ -193,7 +193,8 @@ end
 
 -- emit(name, ...) -> true if there were listeners. An 'error' with none is
 -- raised: the error value itself, as Node throws it.
-local function emit_with(ev, name, ...)
+function EventEmitter:emit(name, ...)
+  local ev = self._events
   if type(name) ~= 'string' then name = key(name) end
   local h = ev and ev[name]
   if h == nil then
@@ -215,10 +216,6 @@ local function emit_with(ev, name, ...)
   end
   return true
 end
-function EventEmitter:emit(name, ...)
-  return emit_with(self._events, name, ...)
-end
-
 function EventEmitter:listeners(name)
   local ev = self._events
   local h = ev and ev[key(name)]
