@@ -43,6 +43,9 @@ local base_emit = EventEmitter.emit
 function M.emitter(methods)
   return function(obj, st, name, ...)
     if st.ownEmit or methods.emit ~= base_emit then return obj:emit(name, ...) end
+    -- the rules' event names are strings: most have no listener
+    local ev = st._events
+    if (ev == nil or ev[name] == nil) and name ~= 'error' then return false end
     -- (the emitter only reads `_events` of its self: st holds obj's)
     return base_emit(st, name, ...)
   end
