@@ -117,6 +117,9 @@ typedef struct net_loop {
   /* the Socket and Server metatables (kept alive by the registry), so that
    * checking an argument's class is two pointer compares (object.c) */
   const void *socket_mt, *server_mt;
+  /* registry refs of the strings the data hot path looks up (object.c):
+   * pushing one costs less than hashing a C string per message */
+  int key_refs[3];
   void *lookups;       /* getaddrinfo requests in flight (dns.c) */
   int lookups_len;
   char read_buf[NET_READ_BUF_SIZE];
@@ -283,11 +286,11 @@ int net_handle_reset(net_handle *h); /* close with RST; 0 or a libuv error */
 /* push the object and its private state; returns 0 if the object is gone */
 int net_push_self(net_handle *h);
 void net_push_private(lua_State *L, int obj_idx); /* its private state table */
-/* the object's listener of `event` when it is one plain function: pushed,
+/* the object's 'data' listener when it is one plain function: pushed,
  * returns 1; 0 (nothing pushed) when it has none; -1 (nothing pushed) when
  * the emitter must call them (several, a once wrapper, or the object has
  * an `emit` of its own) */
-int net_push_listener(net_handle *h, const char *event);
+int net_push_data_listener(net_handle *h);
 void net_report_status(net_handle *h, enum net_hook hook, int status, int deferred);
 void net_on_connect(uv_connect_t *req, int status);
 /* a connect request for h, or NULL (out of memory); net_on_connect frees it */

@@ -199,8 +199,18 @@ void net_on_connect(uv_connect_t *req, int status) {
   net_report_status(h, NET_HOOK_CONNECT, status, 0);
 }
 
-int net_push_listener(net_handle *h, const char *event) {
-  lua_State *L = h->nl->L;
+/* nl->key_refs */
+enum { KEY_OWN_EMIT, KEY_EVENTS, KEY_DATA };
+
+/* t[key] for one of the strings of nl->key_refs; t at idx (< 0) */
+static int rawget_key(lua_State *L, net_loop *nl, int idx, int key) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, nl->key_refs[key]);
+  return lua_rawget(L, idx - 1);
+}
+
+int net_push_data_listener(net_handle *h) {
+  net_loop *nl = h->nl;
+  lua_State *L = nl->L;
   int top, t;
   if (L == NULL || h->self_ref == LUA_NOREF) return 0;
   top = lua_gettop(L);
@@ -208,16 +218,16 @@ int net_push_listener(net_handle *h, const char *event) {
   lua_getiuservalue(L, -1, UV_PRIVATE);
   /* an `emit` of the object's own (a user's wrapper, as Node tests often
    * use) must see every event: the emitter calls it */
-  if (lua_getfield(L, -1, "ownEmit") != LUA_TNIL) {
+  if (rawget_key(L, nl, -1, KEY_OWN_EMIT) != LUA_TNIL) {
     lua_settop(L, top);
     return -1;
   }
   lua_pop(L, 1);
-  if (lua_getfield(L, -1, "_events") != LUA_TTABLE) {
+  if (rawget_key(L, nl, -1, KEY_EVENTS) != LUA_TTABLE) {
     lua_settop(L, top);
     return 0;
   }
-  t = lua_getfield(L, -1, event);
+  t = rawget_key(L, nl, -1, KEY_DATA);
   if (t == LUA_TFUNCTION) {
     lua_replace(L, top + 1);
     lua_settop(L, top + 1);
@@ -528,6 +538,12 @@ void net_open_classes(lua_State *L) {
   lua_newtable(L);
   make_class(L, NET_SOCKET_MT, "Socket");
   make_class(L, NET_SERVER_MT, "Server");
+  lua_pushliteral(L, "ownEmit");
+  nl->key_refs[KEY_OWN_EMIT] = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushliteral(L, "_events");
+  nl->key_refs[KEY_EVENTS] = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushliteral(L, "data");
+  nl->key_refs[KEY_DATA] = luaL_ref(L, LUA_REGISTRYINDEX);
   luaL_getmetatable(L, NET_SOCKET_MT);
   nl->socket_mt = lua_topointer(L, -1);
   luaL_getmetatable(L, NET_SERVER_MT);

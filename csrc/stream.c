@@ -183,7 +183,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
        * straight away; one plain listener is called from here, none means
        * the chunk goes to nobody (as Node's emit), and anything else goes
        * through the hook and the emitter. */
-      int found = net_push_listener(h, "data");
+      int found = net_push_data_listener(h);
       if (found == 0) return;
       if (found == 1) {
         lua_pushlstring(L, buf->base, (size_t)nread);
@@ -702,8 +702,9 @@ static int l_write(lua_State *L) {
  * encoding, no callback, the socket connected and writable). */
 static int write_method(lua_State *L) {
   net_sock *s;
-  if (lua_type(L, 2) == LUA_TSTRING && lua_isnoneornil(L, 3) && lua_isnoneornil(L, 4) &&
-      (s = net_sock_test(L, 1)) != NULL && !(s->flags & NET_S_HOLD)) {
+  if ((lua_gettop(L) == 2 || (lua_isnoneornil(L, 3) && lua_isnoneornil(L, 4))) &&
+      lua_type(L, 2) == LUA_TSTRING && (s = net_sock_test(L, 1)) != NULL &&
+      !(s->flags & NET_S_HOLD)) {
     int n;
     lua_settop(L, 2);
     n = write_string(L, s);
