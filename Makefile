@@ -1,5 +1,5 @@
 # Developer shortcuts; the quick start needs no make (see README.md).
-.PHONY: all example test asan valgrind bench bench-profile bench-lines fuzz lint rock clean
+.PHONY: all example test asan valgrind bench bench-profile bench-instructions bench-lines fuzz lint rock clean
 
 all:
 	bash tools/setup.sh
@@ -27,6 +27,12 @@ bench:
 bench-profile:
 	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
 	BUILD_DIR=$(CURDIR)/build-release bench/profile-conn.sh
+
+# user-space instructions per connection and per message (callgrind), Lua
+# and C servers: the figures that move ~1% between runs on a shared machine
+bench-instructions:
+	BUILD_DIR=$(CURDIR)/build-release BUILD_TYPE=Release bash tools/setup.sh
+	BUILD_DIR=$(CURDIR)/build-release bench/count-instructions.sh
 
 # the line protocol three ways: net.promises, 'data' events, Node (bench/README.md)
 bench-lines:
