@@ -52,7 +52,7 @@ export LUA_CPATH="$BUILD_DIR/?.so;;"
 # run SERVER FILE LOAD...: the server under callgrind for one load; prints
 # the load generator's RESULT line, leaves the count in FILE.count
 run() {
-  local server=$1 file=$2 port= pid i
+  local server=$1 file=$2 port='' pid i
   shift 2
   if [[ $server == lua ]]; then
     valgrind --tool=callgrind --callgrind-out-file="$file" "$BIN/lua-sym" \
