@@ -402,5 +402,71 @@ describe('stream', function()
       assert.same({ 'connectionAttempt', 'resume', 'connect', 'ready', 'readable', 'end', 'prefinish',
         'finish', 'close' }, clog)
     end)
+
+    -- node spec/node/emit_override_cases.js
+    local function wrap(s, log)
+      local orig = s.emit
+      s.emit = function(self, name, ...)
+        log[#log + 1] = name
+        return orig(self, name, ...)
+      end
+    end
+
+    -- one exchange: server(s) is the connection listener's body, client(c,
+    -- port) starts the client; both sockets' events are returned
+    local function exchange(server_opts, on_server, on_client)
+      local slog, clog = {}, {}
+      local server
+      server = net.createServer(server_opts, function(s)
+        wrap(s, slog)
+        on_server(s)
+        s:on('close', function() server:close() end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local c = net.Socket()
+        wrap(c, clog)
+        on_client(c, server:address().port)
+      end)
+      H.run(3000)
+      return slog, clog
+    end
+
+    it('the client ends while connecting: prefinish and finish follow ready', function()
+      local slog, clog = exchange({}, function(s)
+        s:on('data', function() end)
+        s:on('end', function() s:end_() end)
+      end, function(c, port)
+        c:connect(port, '127.0.0.1')
+        c:end_('bye')
+      end)
+      assert.same({ 'resume', 'data', 'readable', 'end', 'prefinish', 'finish', 'close' }, slog)
+      assert.same({ 'connectionAttempt', 'connect', 'ready', 'prefinish', 'finish', 'readable', 'end', 'close' },
+        clog)
+    end)
+
+    it('the server destroys in its data listener: no prefinish or finish on its side', function()
+      local slog, clog = exchange({}, function(s)
+        s:on('data', function() s:destroy() end)
+      end, function(c, port)
+        c:connect(port, '127.0.0.1', function() c:write('x') end)
+        c:on('error', function() end)
+      end)
+      assert.same({ 'resume', 'data', 'close' }, slog)
+      assert.same({ 'connectionAttempt', 'connect', 'ready', 'readable', 'end', 'prefinish', 'finish', 'close' },
+        clog)
+    end)
+
+    it('a half-open server ends after the peer\'s end', function()
+      local slog, clog = exchange({ allowHalfOpen = true }, function(s)
+        s:on('data', function() end)
+        s:on('end', function() s:end_('late') end)
+      end, function(c, port)
+        c:connect(port, '127.0.0.1', function() c:end_('hi') end)
+        c:on('data', function() end)
+      end)
+      assert.same({ 'resume', 'data', 'readable', 'end', 'prefinish', 'finish', 'close' }, slog)
+      assert.same({ 'connectionAttempt', 'resume', 'connect', 'ready', 'prefinish', 'finish', 'data', 'readable',
+        'end', 'close' }, clog)
+    end)
   end)
 end)
