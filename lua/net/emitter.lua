@@ -216,6 +216,7 @@ function EventEmitter:emit(name, ...)
   end
   return true
 end
+
 function EventEmitter:listeners(name)
   local ev = self._events
   local h = ev and ev[key(name)]
