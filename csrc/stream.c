@@ -178,20 +178,21 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   if (nread > 0) {
     s->bytes_read += (uint64_t)nread;
     net_idle_touch(s);
-    if (!(s->flags & (NET_S_ONREAD | NET_S_DECODE)) && s->flowing == 1 && buffered(s) == 0) {
-      /* the hot path: flowing with nothing buffered. Node emits 'data'
-       * straight away; one plain listener is called from here, none means
-       * the chunk goes to nobody (as Node's emit), and anything else goes
-       * through the hook and the emitter. */
-      int found = net_push_data_listener(h);
-      if (found == 0) return;
-      if (found == 1) {
-        lua_pushlstring(L, buf->base, (size_t)nread);
-        net_call(nl, 1);
-        return;
+    int every_chunk = (s->flags & (NET_S_ONREAD | NET_S_DECODE)) != 0;
+    if (every_chunk || (s->flowing == 1 && buffered(s) == 0)) {
+      if (!every_chunk) {
+        /* the hot path: flowing with nothing buffered. Node emits 'data'
+         * straight away; one plain listener is called from here, none
+         * means the chunk goes to nobody (as Node's emit), and anything
+         * else goes through the hook and the emitter. */
+        int found = net_push_data_listener(h);
+        if (found == 0) return;
+        if (found == 1) {
+          lua_pushlstring(L, buf->base, (size_t)nread);
+          net_call(nl, 1);
+          return;
+        }
       }
-    }
-    if ((s->flags & (NET_S_ONREAD | NET_S_DECODE)) || (s->flowing == 1 && buffered(s) == 0)) {
       net_push_hook(nl, NET_HOOK_DATA);
       if (!net_push_self(h)) {
         lua_pop(L, 1);
