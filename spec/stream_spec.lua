@@ -372,38 +372,6 @@ describe('stream', function()
   end)
   describe('events seen through an emit of the socket\'s own', function()
     -- node spec/node/emit_override.js
-    it('a wrapper assigned as sock.emit sees every event, internal ones included, in Node\'s order', function()
-      local slog, clog = {}, {}
-      local function wrap(s, log)
-        local orig = s.emit
-        s.emit = function(self, name, ...)
-          log[#log + 1] = name
-          return orig(self, name, ...)
-        end
-      end
-      local server
-      server = net.createServer(function(s)
-        wrap(s, slog)
-        s:on('data', function(d)
-          slog[#slog + 1] = 'listener:' .. d
-          s:end_()
-        end)
-        s:on('close', function() server:close() end)
-      end)
-      server:listen(0, '127.0.0.1', function()
-        local c = net.Socket()
-        wrap(c, clog)
-        c:connect(server:address().port, '127.0.0.1', function() c:write('hi') end)
-        c:on('data', function() end)
-        c:on('end', function() c:end_() end)
-      end)
-      H.run(3000)
-      assert.same({ 'resume', 'data', 'listener:hi', 'prefinish', 'finish', 'readable', 'end', 'close' }, slog)
-      assert.same({ 'connectionAttempt', 'resume', 'connect', 'ready', 'readable', 'end', 'prefinish',
-        'finish', 'close' }, clog)
-    end)
-
-    -- node spec/node/emit_override_cases.js
     local function wrap(s, log)
       local orig = s.emit
       s.emit = function(self, name, ...)
@@ -412,14 +380,15 @@ describe('stream', function()
       end
     end
 
-    -- one exchange: server(s) is the connection listener's body, client(c,
-    -- port) starts the client; both sockets' events are returned
+    -- one exchange: on_server(s, log) is the connection listener's body
+    -- (log: the server socket's), on_client(c, port) starts the client;
+    -- both sockets' events are returned
     local function exchange(server_opts, on_server, on_client)
       local slog, clog = {}, {}
       local server
       server = net.createServer(server_opts, function(s)
         wrap(s, slog)
-        on_server(s)
+        on_server(s, slog)
         s:on('close', function() server:close() end)
       end)
       server:listen(0, '127.0.0.1', function()
@@ -430,6 +399,22 @@ describe('stream', function()
       H.run(3000)
       return slog, clog
     end
+
+    it('a wrapper assigned as sock.emit sees every event, internal ones included, in Node\'s order', function()
+      local slog, clog = exchange({}, function(s, log)
+        s:on('data', function(d)
+          log[#log + 1] = 'listener:' .. d
+          s:end_()
+        end)
+      end, function(c, port)
+        c:connect(port, '127.0.0.1', function() c:write('hi') end)
+        c:on('data', function() end)
+        c:on('end', function() c:end_() end)
+      end)
+      assert.same({ 'resume', 'data', 'listener:hi', 'prefinish', 'finish', 'readable', 'end', 'close' }, slog)
+      assert.same({ 'connectionAttempt', 'resume', 'connect', 'ready', 'readable', 'end', 'prefinish',
+        'finish', 'close' }, clog)
+    end)
 
     it('the client ends while connecting: prefinish and finish follow ready', function()
       local slog, clog = exchange({}, function(s)
