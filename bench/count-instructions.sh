@@ -16,10 +16,10 @@
 # so the start-up and the 50 connections' own cost are left out.
 #
 # Needs valgrind, gcc, pkg-config, libuv1-dev, liblua5.4-dev (the Lua
-# server runs under bench/bin/lua-sym, built as bench/profile-conn.sh
-# builds it). Environment: SERVERS ("lua c"), ROOT (the tree whose Lua
-# server is counted; default this one), N1 (1000), N2 (3000), DURATION
-# (8), BUILD_DIR (ROOT/build-release).
+# server runs under bench/bin/lua-sym, built by bench/build-lua-sym.sh).
+# Environment: SERVERS ("lua c"), ROOT (the tree whose Lua server is
+# counted; default this one), N1 (1000), N2 (3000), DURATION (8),
+# BUILD_DIR (ROOT/build-release).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,14 +38,10 @@ command -v valgrind >/dev/null || die "valgrind is missing (apt-get install valg
 [[ -f $BUILD_DIR/net/core.so ]] || die "no $BUILD_DIR/net/core.so (make bench builds build-release)"
 
 read -r -a UV_FLAGS <<<"$(pkg-config --cflags --libs libuv)"
-read -r -a LUA_CFLAGS <<<"$(pkg-config --cflags lua5.4)"
-LIBDIR=$(pkg-config --variable=libdir lua5.4)
 mkdir -p "$BIN"
 gcc -std=c99 -O2 -Wall -Wextra -Werror -o "$BIN/loadgen" "$HERE/bench/loadgen.c" "${UV_FLAGS[@]}"
 gcc -std=c99 -O2 -Wall -Wextra -Werror -o "$BIN/echo-server-uv" "$HERE/bench/echo-server-uv.c" "${UV_FLAGS[@]}"
-gcc -std=c99 -O2 -Wall -Wextra -Werror "${LUA_CFLAGS[@]}" -o "$BIN/lua-sym" "$HERE/bench/lua-sym.c" \
-  -Wl,-E -Wl,--whole-archive "$LIBDIR/liblua5.4.a" "$LIBDIR/libuv_a.a" -Wl,--no-whole-archive \
-  -lm -ldl -lpthread
+"$HERE/bench/build-lua-sym.sh" "$BIN/lua-sym"
 export LUA_PATH="$ROOT/lua/?.lua;$ROOT/lua/?/init.lua;;"
 export LUA_CPATH="$BUILD_DIR/?.so;;"
 

@@ -6,7 +6,8 @@
  * libuv's static library likewise, whole and exported (-Wl,-E), so that
  * net/core.so binds to these copies (the executable comes first in symbol
  * lookup) and every sample of the VM and of libuv gets a name. Built by
- * bench/profile-conn.sh:
+ * bench/build-lua-sym.sh (for bench/profile-conn.sh and
+ * bench/count-instructions.sh):
  *
  *   gcc -O2 $(pkg-config --cflags lua5.4) bench/lua-sym.c -o bench/bin/lua-sym -Wl,-E \
  *       -Wl,--whole-archive liblua5.4.a libuv_a.a -Wl,--no-whole-archive -lm -ldl -lpthread

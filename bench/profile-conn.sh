@@ -59,15 +59,10 @@ trap cleanup EXIT
 # ---- build ----------------------------------------------------------------
 read -r -a UV_FLAGS <<<"$(pkg-config --cflags --libs libuv)"
 read -r -a LUA_CFLAGS <<<"$(pkg-config --cflags lua5.4)"
-LIBDIR=$(pkg-config --variable=libdir lua5.4)
 gcc -std=c99 -O2 -Wall -Wextra -Werror -o "$BIN/loadgen" "$BENCH/loadgen.c" "${UV_FLAGS[@]}"
 gcc -std=c99 -O2 -Wall -Wextra -Werror -I "$ROOT/csrc" "${LUA_CFLAGS[@]}" \
   -o "$BIN/conn-sizes" "$BENCH/conn-sizes.c" "${UV_FLAGS[@]}"
-[[ -f $LIBDIR/liblua5.4.a && -f $LIBDIR/libuv_a.a ]] ||
-  die "liblua5.4.a or libuv_a.a missing in $LIBDIR (liblua5.4-dev, libuv1-dev)"
-gcc -std=c99 -O2 -Wall -Wextra -Werror "${LUA_CFLAGS[@]}" -o "$BIN/lua-sym" "$BENCH/lua-sym.c" \
-  -Wl,-E -Wl,--whole-archive "$LIBDIR/liblua5.4.a" "$LIBDIR/libuv_a.a" -Wl,--no-whole-archive \
-  -lm -ldl -lpthread
+"$BENCH/build-lua-sym.sh" "$BIN/lua-sym"
 
 export LUA_PATH="$ROOT/lua/?.lua;$ROOT/lua/?/init.lua;;"
 export LUA_CPATH="$BUILD_DIR/?.so;;"
