@@ -209,7 +209,7 @@ function EventEmitter:emit(name, ...)
     end
     return false
   end
-  if type(h) == 'function' or getmetatable(h) == Once then
+  if type(h) == 'function' or getmetatable(h) == Once then -- is_single, inlined: emit is hot
     h(...)
   else
     for i = 1, #h do h[i](...) end
